@@ -298,7 +298,7 @@ type Link struct {
 
 	// LastSyncedAt An ISO-8601 timestamp indicating the last time that the link was updated.
 	//
-	// Example: 2023-02-16T09:14:11
+	// Example: 2023-02-16T09:14:11Z
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	LastSyncedAt *Timestamp `json:"last_synced_at,omitempty"`
 
@@ -420,12 +420,12 @@ type ProductState struct {
 
 	// LastAttemptedAt When a refresh of the product's data was last attempted.
 	//
-	// Example: 2023-02-16T09:14:11
+	// Example: 2023-02-16T09:14:11Z
 	LastAttemptedAt *Timestamp `json:"last_attempted_at,omitempty"`
 
 	// RefreshedAt When the product's data was last refreshed.
 	//
-	// Example: 2023-02-16T09:14:11
+	// Example: 2023-02-16T09:14:11Z
 	RefreshedAt *Timestamp `json:"refreshed_at,omitempty"`
 
 	// Unavailable If set, why the product is unavailable for this link.
