@@ -19,13 +19,13 @@ import (
 
 // Defines values for ExpiredAccessTokenErrorErrorCode.
 const (
-	ApiErrorAuthExpiredAccessToken ExpiredAccessTokenErrorErrorCode = "api_error.auth.expired_access_token"
+	ExpiredAccessTokenErrorErrorCodeAPIErrorAuthExpiredAccessToken ExpiredAccessTokenErrorErrorCode = "api_error.auth.expired_access_token"
 )
 
 // Valid indicates whether the value is a known member of the ExpiredAccessTokenErrorErrorCode enum.
 func (e ExpiredAccessTokenErrorErrorCode) Valid() bool {
 	switch e {
-	case ApiErrorAuthExpiredAccessToken:
+	case ExpiredAccessTokenErrorErrorCodeAPIErrorAuthExpiredAccessToken:
 		return true
 	default:
 		return false
@@ -34,13 +34,13 @@ func (e ExpiredAccessTokenErrorErrorCode) Valid() bool {
 
 // Defines values for ForbiddenActionErrorErrorCode.
 const (
-	LinkErrorForbiddenAction ForbiddenActionErrorErrorCode = "link_error.forbidden_action"
+	ForbiddenActionErrorErrorCodeLinkErrorForbiddenAction ForbiddenActionErrorErrorCode = "link_error.forbidden_action"
 )
 
 // Valid indicates whether the value is a known member of the ForbiddenActionErrorErrorCode enum.
 func (e ForbiddenActionErrorErrorCode) Valid() bool {
 	switch e {
-	case LinkErrorForbiddenAction:
+	case ForbiddenActionErrorErrorCodeLinkErrorForbiddenAction:
 		return true
 	default:
 		return false
@@ -49,13 +49,13 @@ func (e ForbiddenActionErrorErrorCode) Valid() bool {
 
 // Defines values for LinkBadStateErrorErrorCode.
 const (
-	LinkErrorBadState LinkBadStateErrorErrorCode = "link_error.bad_state"
+	LinkBadStateErrorErrorCodeLinkErrorBadState LinkBadStateErrorErrorCode = "link_error.bad_state"
 )
 
 // Valid indicates whether the value is a known member of the LinkBadStateErrorErrorCode enum.
 func (e LinkBadStateErrorErrorCode) Valid() bool {
 	switch e {
-	case LinkErrorBadState:
+	case LinkBadStateErrorErrorCodeLinkErrorBadState:
 		return true
 	default:
 		return false
@@ -64,13 +64,13 @@ func (e LinkBadStateErrorErrorCode) Valid() bool {
 
 // Defines values for LinkDeletedErrorErrorCode.
 const (
-	LinkErrorDeleted LinkDeletedErrorErrorCode = "link_error.deleted"
+	LinkDeletedErrorErrorCodeLinkErrorDeleted LinkDeletedErrorErrorCode = "link_error.deleted"
 )
 
 // Valid indicates whether the value is a known member of the LinkDeletedErrorErrorCode enum.
 func (e LinkDeletedErrorErrorCode) Valid() bool {
 	switch e {
-	case LinkErrorDeleted:
+	case LinkDeletedErrorErrorCodeLinkErrorDeleted:
 		return true
 	default:
 		return false
@@ -79,43 +79,43 @@ func (e LinkDeletedErrorErrorCode) Valid() bool {
 
 // Defines values for LinkErrorCode.
 const (
-	AuthExpired        LinkErrorCode = "auth_expired"
-	Incomplete         LinkErrorCode = "incomplete"
-	InstitutionError   LinkErrorCode = "institution_error"
-	InvalidCredentials LinkErrorCode = "invalid_credentials"
-	NoAccounts         LinkErrorCode = "no_accounts"
-	ProviderError      LinkErrorCode = "provider_error"
-	SystemError        LinkErrorCode = "system_error"
-	UserError          LinkErrorCode = "user_error"
-	UserInputIncorrect LinkErrorCode = "user_input_incorrect"
-	UserOauthDenied    LinkErrorCode = "user_oauth_denied"
-	UserSetupRequired  LinkErrorCode = "user_setup_required"
+	LinkErrorCodeAuthExpired        LinkErrorCode = "auth_expired"
+	LinkErrorCodeIncomplete         LinkErrorCode = "incomplete"
+	LinkErrorCodeInstitutionError   LinkErrorCode = "institution_error"
+	LinkErrorCodeInvalidCredentials LinkErrorCode = "invalid_credentials"
+	LinkErrorCodeNoAccounts         LinkErrorCode = "no_accounts"
+	LinkErrorCodeProviderError      LinkErrorCode = "provider_error"
+	LinkErrorCodeSystemError        LinkErrorCode = "system_error"
+	LinkErrorCodeUserError          LinkErrorCode = "user_error"
+	LinkErrorCodeUserInputIncorrect LinkErrorCode = "user_input_incorrect"
+	LinkErrorCodeUserOauthDenied    LinkErrorCode = "user_oauth_denied"
+	LinkErrorCodeUserSetupRequired  LinkErrorCode = "user_setup_required"
 )
 
 // Valid indicates whether the value is a known member of the LinkErrorCode enum.
 func (e LinkErrorCode) Valid() bool {
 	switch e {
-	case AuthExpired:
+	case LinkErrorCodeAuthExpired:
 		return true
-	case Incomplete:
+	case LinkErrorCodeIncomplete:
 		return true
-	case InstitutionError:
+	case LinkErrorCodeInstitutionError:
 		return true
-	case InvalidCredentials:
+	case LinkErrorCodeInvalidCredentials:
 		return true
-	case NoAccounts:
+	case LinkErrorCodeNoAccounts:
 		return true
-	case ProviderError:
+	case LinkErrorCodeProviderError:
 		return true
-	case SystemError:
+	case LinkErrorCodeSystemError:
 		return true
-	case UserError:
+	case LinkErrorCodeUserError:
 		return true
-	case UserInputIncorrect:
+	case LinkErrorCodeUserInputIncorrect:
 		return true
-	case UserOauthDenied:
+	case LinkErrorCodeUserOauthDenied:
 		return true
-	case UserSetupRequired:
+	case LinkErrorCodeUserSetupRequired:
 		return true
 	default:
 		return false
@@ -124,13 +124,13 @@ func (e LinkErrorCode) Valid() bool {
 
 // Defines values for LinkNotFoundErrorErrorCode.
 const (
-	LinkErrorNotFound LinkNotFoundErrorErrorCode = "link_error.not_found"
+	LinkNotFoundErrorErrorCodeLinkErrorNotFound LinkNotFoundErrorErrorCode = "link_error.not_found"
 )
 
 // Valid indicates whether the value is a known member of the LinkNotFoundErrorErrorCode enum.
 func (e LinkNotFoundErrorErrorCode) Valid() bool {
 	switch e {
-	case LinkErrorNotFound:
+	case LinkNotFoundErrorErrorCodeLinkErrorNotFound:
 		return true
 	default:
 		return false
@@ -166,28 +166,28 @@ func (e LinkState) Valid() bool {
 
 // Defines values for Product.
 const (
-	AccountNumbers Product = "account_numbers"
-	Accounts       Product = "accounts"
-	Enrichment     Product = "enrichment"
-	Identity       Product = "identity"
-	Investments    Product = "investments"
-	Transactions   Product = "transactions"
+	ProductAccountNumbers Product = "account_numbers"
+	ProductAccounts       Product = "accounts"
+	ProductEnrichment     Product = "enrichment"
+	ProductIdentity       Product = "identity"
+	ProductInvestments    Product = "investments"
+	ProductTransactions   Product = "transactions"
 )
 
 // Valid indicates whether the value is a known member of the Product enum.
 func (e Product) Valid() bool {
 	switch e {
-	case AccountNumbers:
+	case ProductAccountNumbers:
 		return true
-	case Accounts:
+	case ProductAccounts:
 		return true
-	case Enrichment:
+	case ProductEnrichment:
 		return true
-	case Identity:
+	case ProductIdentity:
 		return true
-	case Investments:
+	case ProductInvestments:
 		return true
-	case Transactions:
+	case ProductTransactions:
 		return true
 	default:
 		return false
@@ -196,28 +196,28 @@ func (e Product) Valid() bool {
 
 // Defines values for Provider.
 const (
-	Akoya    Provider = "akoya"
-	Finicity Provider = "finicity"
-	Moneykit Provider = "moneykit"
-	Mx       Provider = "mx"
-	Plaid    Provider = "plaid"
-	Yodlee   Provider = "yodlee"
+	ProviderAkoya    Provider = "akoya"
+	ProviderFinicity Provider = "finicity"
+	ProviderMoneykit Provider = "moneykit"
+	ProviderMx       Provider = "mx"
+	ProviderPlaid    Provider = "plaid"
+	ProviderYodlee   Provider = "yodlee"
 )
 
 // Valid indicates whether the value is a known member of the Provider enum.
 func (e Provider) Valid() bool {
 	switch e {
-	case Akoya:
+	case ProviderAkoya:
 		return true
-	case Finicity:
+	case ProviderFinicity:
 		return true
-	case Moneykit:
+	case ProviderMoneykit:
 		return true
-	case Mx:
+	case ProviderMx:
 		return true
-	case Plaid:
+	case ProviderPlaid:
 		return true
-	case Yodlee:
+	case ProviderYodlee:
 		return true
 	default:
 		return false
@@ -226,13 +226,13 @@ func (e Provider) Valid() bool {
 
 // Defines values for RateLimitExceededErrorErrorCode.
 const (
-	ApiErrorRateLimitExceeded RateLimitExceededErrorErrorCode = "api_error.rate_limit_exceeded"
+	RateLimitExceededErrorErrorCodeAPIErrorRateLimitExceeded RateLimitExceededErrorErrorCode = "api_error.rate_limit_exceeded"
 )
 
 // Valid indicates whether the value is a known member of the RateLimitExceededErrorErrorCode enum.
 func (e RateLimitExceededErrorErrorCode) Valid() bool {
 	switch e {
-	case ApiErrorRateLimitExceeded:
+	case RateLimitExceededErrorErrorCodeAPIErrorRateLimitExceeded:
 		return true
 	default:
 		return false
@@ -244,7 +244,7 @@ type EmptyObject = map[string]interface{}
 
 // ExpiredAccessTokenError defines model for ExpiredAccessTokenError.
 type ExpiredAccessTokenError struct {
-	DocumentationUrl *string                          `json:"documentation_url,omitempty"`
+	DocumentationURL *string                          `json:"documentation_url,omitempty"`
 	ErrorCode        ExpiredAccessTokenErrorErrorCode `json:"error_code"`
 
 	// ErrorMessage Example: Access token expired
@@ -256,7 +256,7 @@ type ExpiredAccessTokenErrorErrorCode string
 
 // ForbiddenActionError defines model for ForbiddenActionError.
 type ForbiddenActionError struct {
-	DocumentationUrl *string                       `json:"documentation_url,omitempty"`
+	DocumentationURL *string                       `json:"documentation_url,omitempty"`
 	ErrorCode        ForbiddenActionErrorErrorCode `json:"error_code"`
 
 	// ErrorMessage Error message
@@ -286,10 +286,10 @@ type Link struct {
 	// Example: https://example.com/avatar.png
 	InstitutionAvatar string `json:"institution_avatar"`
 
-	// InstitutionId The unique ID for the institution this link is connected to.
+	// InstitutionID The unique ID for the institution this link is connected to.
 	//
 	// Example: chase
-	InstitutionId string `json:"institution_id"`
+	InstitutionID string `json:"institution_id"`
 
 	// InstitutionName The institution name this link is connected to.
 	//
@@ -302,10 +302,10 @@ type Link struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	LastSyncedAt *Timestamp `json:"last_synced_at,omitempty"`
 
-	// LinkId The unique ID for this link.
+	// LinkID The unique ID for this link.
 	//
 	// Example: mk_eqkWN34UEoa2NxyALG8pcV
-	LinkId string `json:"link_id"`
+	LinkID string `json:"link_id"`
 
 	// LinkTags The tags assigned to this link.
 	//
@@ -342,7 +342,7 @@ type Link struct {
 
 // LinkBadStateError defines model for LinkBadStateError.
 type LinkBadStateError struct {
-	DocumentationUrl *string                    `json:"documentation_url,omitempty"`
+	DocumentationURL *string                    `json:"documentation_url,omitempty"`
 	ErrorCode        LinkBadStateErrorErrorCode `json:"error_code"`
 	ErrorMessage     string                     `json:"error_message"`
 
@@ -357,7 +357,7 @@ type LinkBadStateErrorErrorCode string
 
 // LinkDeletedError defines model for LinkDeletedError.
 type LinkDeletedError struct {
-	DocumentationUrl *string                   `json:"documentation_url,omitempty"`
+	DocumentationURL *string                   `json:"documentation_url,omitempty"`
 	ErrorCode        LinkDeletedErrorErrorCode `json:"error_code"`
 	ErrorMessage     string                    `json:"error_message"`
 }
@@ -370,7 +370,7 @@ type LinkErrorCode string
 
 // LinkNotFoundError defines model for LinkNotFoundError.
 type LinkNotFoundError struct {
-	DocumentationUrl *string                    `json:"documentation_url,omitempty"`
+	DocumentationURL *string                    `json:"documentation_url,omitempty"`
 	ErrorCode        LinkNotFoundErrorErrorCode `json:"error_code"`
 	ErrorMessage     string                     `json:"error_message"`
 }
@@ -441,7 +441,7 @@ type Provider string
 
 // RateLimitExceededError defines model for RateLimitExceededError.
 type RateLimitExceededError struct {
-	DocumentationUrl *string                         `json:"documentation_url,omitempty"`
+	DocumentationURL *string                         `json:"documentation_url,omitempty"`
 	ErrorCode        RateLimitExceededErrorErrorCode `json:"error_code"`
 
 	// ErrorMessage Error message

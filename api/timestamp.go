@@ -16,6 +16,9 @@ type Timestamp struct {
 	time.Time
 }
 
+// ErrTimestampNotString is the error for a timestamp sent as something other than a string.
+var ErrTimestampNotString = errors.New("api: timestamp is not a JSON string")
+
 // zonelessLayout is RFC 3339 without the zone; fractional seconds are accepted on parse.
 const zonelessLayout = "2006-01-02T15:04:05.999999999"
 
@@ -25,7 +28,7 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errors.New("api: timestamp is not a JSON string")
+		return ErrTimestampNotString
 	}
 	parsed, err := ParseTimestamp(string(b[1 : len(b)-1]))
 	if err != nil {

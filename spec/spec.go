@@ -118,4 +118,3 @@ func ValidateExamples(doc *openapi3.T) error {
 	}
 	return nil
 }
-

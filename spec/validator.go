@@ -17,8 +17,17 @@ import (
 // Validator checks HTTP requests and responses against the embedded spec with
 // kin-openapi's openapi3filter. It is safe for concurrent use.
 type Validator struct {
-	router routers.Router
-	opts   *openapi3filter.Options
+	router   routers.Router
+	opts     *openapi3filter.Options
+	basePath string
+}
+
+// WithBasePath returns a copy of v for an API mounted below path (for example "/v1"): the
+// prefix is removed before a request is matched to an operation.
+func (v *Validator) WithBasePath(path string) *Validator {
+	c := *v
+	c.basePath = strings.TrimSuffix(path, "/")
+	return &c
 }
 
 // NewValidator loads the spec (see Load) and builds a router and validation options on it.
@@ -65,6 +74,16 @@ type Input = openapi3filter.RequestValidationInput
 // ValidateRequest finds req's operation and validates the request against it. The body is
 // read and put back, so req can still be sent or served.
 func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request) (*Input, error) {
+	if v.basePath != "" {
+		if !strings.HasPrefix(req.URL.Path, v.basePath+"/") {
+			return nil, fmt.Errorf("spec: %s %s: outside the base path %s", req.Method, req.URL.EscapedPath(), v.basePath)
+		}
+		orig, u := req.URL, *req.URL
+		u.Path = strings.TrimPrefix(u.Path, v.basePath)
+		u.RawPath = strings.TrimPrefix(u.RawPath, v.basePath)
+		req.URL = &u
+		defer func() { req.URL = orig }()
+	}
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
 		return nil, fmt.Errorf("spec: %s %s: no such operation: %w", req.Method, req.URL.EscapedPath(), err)
@@ -141,4 +160,3 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-

@@ -1,0 +1,207 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/halyard-labs/moneykit-go/api"
+)
+
+// Link is a MoneyKit link as the API returns it (the generated api.Link). Enum fields
+// (State, Provider, ErrorCode, AvailableProducts) keep values this version does not know.
+type Link = api.Link
+
+// ErrInvalidLinkID is matched (errors.Is) by the error for a link id that cannot be sent.
+var ErrInvalidLinkID = errors.New("moneykit: invalid link id")
+
+// ErrNoClient is returned by the methods of a nil or zero Client; create one with New.
+var ErrNoClient = errors.New("moneykit: Client not created with New")
+
+// MaxLinkIDLen bounds a link id, in bytes. MoneyKit's ids are about 30; the cap keeps a
+// runaway input from becoming a huge request line.
+const MaxLinkIDLen = 512
+
+// checkLinkID accepts any opaque id that fits in one path segment once escaped. The
+// generated client escapes the id, but then resolves dot segments: "." and ".." would turn
+// into /links/ or the server root, so they are refused here.
+func checkLinkID(id string) error {
+	switch {
+	case id == "":
+		return fmtErrorf("%w: empty", ErrInvalidLinkID)
+	case id == "." || id == "..":
+		return fmtErrorf("%w: %q is a path dot segment", ErrInvalidLinkID, id)
+	case len(id) > MaxLinkIDLen:
+		return fmtErrorf("%w: %d bytes, over %d", ErrInvalidLinkID, len(id), MaxLinkIDLen)
+	case !utf8.ValidString(id):
+		return fmtErrorf("%w: not valid UTF-8", ErrInvalidLinkID)
+	case strings.ContainsFunc(id, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		return fmtErrorf("%w: %q contains control characters", ErrInvalidLinkID, id)
+	}
+	return nil
+}
+
+// begin checks what every call needs before a request is built.
+func (c *Client) begin(ctx context.Context, id string) error {
+	if c == nil || c.gen == nil {
+		return ErrNoClient
+	}
+	if ctx == nil {
+		return errors.New("moneykit: nil context.Context")
+	}
+	if err := checkLinkID(id); err != nil {
+		return err
+	}
+	// A call whose context is already done sends nothing.
+	return ctx.Err()
+}
+
+// UpdateLink changes a link's webhook and tags (PATCH /links/{id}, "Update Link") and
+// returns the updated link. Fields of p left at their zero value are not changed.
+//
+// The link id is path-escaped; ids that cannot be sent ("", ".", "..", control characters,
+// over MaxLinkIDLen bytes) fail with ErrInvalidLinkID and a webhook that is not an absolute
+// http(s) URL fails with ErrInvalidWebhook, before anything is sent. PATCH sets absolute
+// values, so repeating a call is safe.
+func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams) (*Link, error) {
+	if err := c.begin(ctx, id); err != nil {
+		return nil, err
+	}
+	body, err := p.body()
+	if err != nil {
+		return nil, err
+	}
+	rsp, err := c.gen.UpdateLink(ctx, id, body, c.editors...)
+	if err != nil {
+		return nil, callError(ctx, http.MethodPatch, id, err)
+	}
+	if rsp.StatusCode != http.StatusOK {
+		return nil, c.apiError(http.MethodPatch, id, rsp)
+	}
+	parsed, err := api.ParseUpdateLinkResponse(rsp)
+	rsp.Body.Close()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, callError(ctx, http.MethodPatch, id, err)
+		}
+		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, err)
+	}
+	link := parsed.JSON200
+	if link == nil {
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, fmt.Errorf("Content-Type %q is not JSON", rsp.Header.Get("Content-Type")))
+	}
+	if link.LinkID == "" || link.State == "" {
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, errors.New("the body is not a link: link_id or state missing"))
+	}
+	return link, nil
+}
+
+// DeleteLink deletes a link and disables its access token (DELETE /links/{id}, "Delete
+// Link"). It returns nil when the API answers 200 (the reference) or 204 (MoneyKit's SDKs).
+// Deleting a deleted link fails with ErrLinkDeleted; one deleted over 90 days ago, with
+// ErrNotFound.
+func (c *Client) DeleteLink(ctx context.Context, id string) error {
+	if err := c.begin(ctx, id); err != nil {
+		return err
+	}
+	rsp, err := c.gen.DeleteLink(ctx, id, c.editors...)
+	if err != nil {
+		return callError(ctx, http.MethodDelete, id, err)
+	}
+	if rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent {
+		return c.apiError(http.MethodDelete, id, rsp)
+	}
+	// The status says it all; drain the body (capped) so the connection is reused.
+	_, err = io.Copy(io.Discard, rsp.Body)
+	rsp.Body.Close()
+	if errors.Is(err, ErrResponseTooLarge) {
+		return callError(ctx, http.MethodDelete, id, err)
+	}
+	return nil
+}
+
+// callError reports a call that got no usable answer. A done context wins over the
+// transport's own report of it.
+func callError(ctx context.Context, method, id string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmtErrorf("%s /links/%s: %w", method, id, ctxErr)
+	}
+	return fmtErrorf("%s /links/%s: %w", method, id, err)
+}
+
+// bodyError reports a success status whose body could not be read or decoded.
+func bodyError(method, id string, status int, err error) *Error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var timeErr *time.ParseError
+	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.As(err, &timeErr) || errors.Is(err, api.ErrTimestampNotString) {
+		return malformed(method, id, status, err)
+	}
+	return &Error{Method: method, LinkID: id, StatusCode: status, Err: err}
+}
+
+func malformed(method, id string, status int, cause error) *Error {
+	return &Error{Method: method, LinkID: id, StatusCode: status, Err: fmt.Errorf("%w: %w", ErrMalformedResponse, cause)}
+}
+
+// apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,
+// an unknown error_code, HTML from a proxy, or nothing. It closes the body.
+func (c *Client) apiError(method, id string, rsp *http.Response) error {
+	defer rsp.Body.Close()
+	e := &Error{Method: method, LinkID: id, StatusCode: rsp.StatusCode}
+	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {
+		e.RetryAfter = parseRetryAfter(rsp.Header.Get("Retry-After"), time.Now())
+	}
+	if rsp.StatusCode >= 300 && rsp.StatusCode < 400 {
+		// Redirects are not followed: the token must not go anywhere else.
+		if loc := rsp.Header.Get("Location"); loc != "" {
+			e.Message = "redirect to " + redactLocation(loc) + " not followed"
+		}
+	}
+	raw, err := io.ReadAll(rsp.Body)
+	if err != nil {
+		e.Err = err
+	}
+	var body errorBody
+	if len(raw) > 0 && json.Unmarshal(raw, &body) == nil && body.ErrorCode != "" {
+		e.Code = Code(body.ErrorCode)
+		e.Message = body.ErrorMessage
+		if body.DocumentationURL != nil {
+			e.DocumentationURL = *body.DocumentationURL
+		}
+		if body.LinkErrorCode != nil {
+			e.LinkErrorCode = *body.LinkErrorCode
+		}
+		return e
+	}
+	e.Body = excerpt(bytes.TrimSpace(raw), c.secret())
+	return e
+}
+
+// secret is the bare token, for scrubbing it from echoed bodies.
+func (c *Client) secret() string {
+	if d, ok := c.gen.Client.(*doer); ok {
+		return strings.TrimPrefix(d.token, "Bearer ")
+	}
+	return ""
+}
+
+// redactLocation keeps only scheme, host and path of a redirect target.
+func redactLocation(loc string) string {
+	if i := strings.IndexAny(loc, "?#"); i >= 0 {
+		loc = loc[:i]
+	}
+	if i := strings.Index(loc, "@"); i >= 0 {
+		if j := strings.Index(loc, "//"); j >= 0 && j < i {
+			loc = loc[:j+2] + loc[i+1:]
+		}
+	}
+	return excerpt([]byte(loc), "")
+}
