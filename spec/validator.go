@@ -74,16 +74,18 @@ type Input = openapi3filter.RequestValidationInput
 // ValidateRequest finds req's operation and validates the request against it. The body is
 // read and put back, so req can still be sent or served.
 func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request) (*Input, error) {
+	// Route on the escaped path: an id holding "%2F" is one segment, as the server sees it.
+	path := req.URL.EscapedPath()
 	if v.basePath != "" {
-		if !strings.HasPrefix(req.URL.Path, v.basePath+"/") {
-			return nil, fmt.Errorf("spec: %s %s: outside the base path %s", req.Method, req.URL.EscapedPath(), v.basePath)
+		if !strings.HasPrefix(path, v.basePath+"/") {
+			return nil, fmt.Errorf("spec: %s %s: outside the base path %s", req.Method, path, v.basePath)
 		}
-		orig, u := req.URL, *req.URL
-		u.Path = strings.TrimPrefix(u.Path, v.basePath)
-		u.RawPath = strings.TrimPrefix(u.RawPath, v.basePath)
-		req.URL = &u
-		defer func() { req.URL = orig }()
+		path = strings.TrimPrefix(path, v.basePath)
 	}
+	orig, u := req.URL, *req.URL
+	u.Path, u.RawPath = path, ""
+	req.URL = &u
+	defer func() { req.URL = orig }()
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
 		return nil, fmt.Errorf("spec: %s %s: no such operation: %w", req.Method, req.URL.EscapedPath(), err)
