@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -239,6 +240,51 @@ func (e RateLimitExceededErrorErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for UnauthorizedErrorErrorCode.
+const (
+	UnauthorizedErrorErrorCodeAPIErrorAuthUnauthorized UnauthorizedErrorErrorCode = "api_error.auth.unauthorized"
+)
+
+// Valid indicates whether the value is a known member of the UnauthorizedErrorErrorCode enum.
+func (e UnauthorizedErrorErrorCode) Valid() bool {
+	switch e {
+	case UnauthorizedErrorErrorCodeAPIErrorAuthUnauthorized:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnauthorizedLinkAccessErrorErrorCode.
+const (
+	UnauthorizedLinkAccessErrorErrorCodeLinkErrorUnauthorizedAccess UnauthorizedLinkAccessErrorErrorCode = "link_error.unauthorized_access"
+)
+
+// Valid indicates whether the value is a known member of the UnauthorizedLinkAccessErrorErrorCode enum.
+func (e UnauthorizedLinkAccessErrorErrorCode) Valid() bool {
+	switch e {
+	case UnauthorizedLinkAccessErrorErrorCodeLinkErrorUnauthorizedAccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidationFailedErrorErrorCode.
+const (
+	ValidationFailedErrorErrorCodeAPIErrorRequestValidationFailed ValidationFailedErrorErrorCode = "api_error.request.validation_failed"
+)
+
+// Valid indicates whether the value is a known member of the ValidationFailedErrorErrorCode enum.
+func (e ValidationFailedErrorErrorCode) Valid() bool {
+	switch e {
+	case ValidationFailedErrorErrorCodeAPIErrorRequestValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
 // EmptyObject The empty object.
 type EmptyObject = map[string]interface{}
 
@@ -451,6 +497,28 @@ type RateLimitExceededError struct {
 // RateLimitExceededErrorErrorCode defines model for RateLimitExceededError.ErrorCode.
 type RateLimitExceededErrorErrorCode string
 
+// UnauthorizedError defines model for UnauthorizedError.
+type UnauthorizedError struct {
+	DocumentationURL *string                    `json:"documentation_url,omitempty"`
+	ErrorCode        UnauthorizedErrorErrorCode `json:"error_code"`
+
+	// ErrorMessage Example: Invalid or missing credentials.
+	ErrorMessage string `json:"error_message"`
+}
+
+// UnauthorizedErrorErrorCode defines model for UnauthorizedError.ErrorCode.
+type UnauthorizedErrorErrorCode string
+
+// UnauthorizedLinkAccessError defines model for UnauthorizedLinkAccessError.
+type UnauthorizedLinkAccessError struct {
+	DocumentationURL *string                              `json:"documentation_url,omitempty"`
+	ErrorCode        UnauthorizedLinkAccessErrorErrorCode `json:"error_code"`
+	ErrorMessage     string                               `json:"error_message"`
+}
+
+// UnauthorizedLinkAccessErrorErrorCode defines model for UnauthorizedLinkAccessError.ErrorCode.
+type UnauthorizedLinkAccessErrorErrorCode string
+
 // UpdateLinkRequest Every field is optional; `{}` changes nothing. An absent field leaves that setting
 // unchanged.
 type UpdateLinkRequest struct {
@@ -471,11 +539,49 @@ type UpdateLinkRequest struct {
 	Webhook nullable.Nullable[string] `json:"webhook,omitempty"`
 }
 
+// ValidationErrorItem defines model for ValidationErrorItem.
+type ValidationErrorItem struct {
+	// Location Where the bad value is, for example ["body", "webhook"].
+	Location []ValidationErrorItem_Location_Item `json:"location"`
+
+	// Message Example: invalid or missing URL scheme
+	Message string `json:"message"`
+
+	// Type Example: value_error.url.scheme
+	Type string `json:"type"`
+}
+
+// ValidationErrorItemLocation0 defines model for ValidationErrorItem.Location.0.
+type ValidationErrorItemLocation0 = string
+
+// ValidationErrorItemLocation1 defines model for ValidationErrorItem.Location.1.
+type ValidationErrorItemLocation1 = int
+
+// ValidationErrorItem_Location_Item defines model for ValidationErrorItem.location.Item.
+type ValidationErrorItem_Location_Item struct {
+	union json.RawMessage
+}
+
+// ValidationFailedError defines model for ValidationFailedError.
+type ValidationFailedError struct {
+	DocumentationURL *string                        `json:"documentation_url,omitempty"`
+	ErrorCode        ValidationFailedErrorErrorCode `json:"error_code"`
+
+	// ErrorMessage Example: Request validation failed.
+	ErrorMessage     string                `json:"error_message"`
+	ValidationErrors []ValidationErrorItem `json:"validation_errors"`
+}
+
+// ValidationFailedErrorErrorCode defines model for ValidationFailedError.ErrorCode.
+type ValidationFailedErrorErrorCode string
+
 // LinkID defines model for LinkID.
 type LinkID = string
 
 // BadState defines model for BadState.
-type BadState = LinkBadStateError
+type BadState struct {
+	union json.RawMessage
+}
 
 // Deleted defines model for Deleted.
 type Deleted = LinkDeletedError
@@ -490,10 +596,312 @@ type NotFound = LinkNotFoundError
 type RateLimited = RateLimitExceededError
 
 // Unauthorized defines model for Unauthorized.
-type Unauthorized = ExpiredAccessTokenError
+type Unauthorized struct {
+	union json.RawMessage
+}
 
 // UpdateLinkJSONRequestBody defines body for UpdateLink for application/json ContentType.
 type UpdateLinkJSONRequestBody = UpdateLinkRequest
+
+// AsValidationErrorItemLocation0 returns the union data inside the ValidationErrorItem_Location_Item as a ValidationErrorItemLocation0
+func (t ValidationErrorItem_Location_Item) AsValidationErrorItemLocation0() (ValidationErrorItemLocation0, error) {
+	var body ValidationErrorItemLocation0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValidationErrorItemLocation0 overwrites any union data inside the ValidationErrorItem_Location_Item as the provided ValidationErrorItemLocation0
+func (t *ValidationErrorItem_Location_Item) FromValidationErrorItemLocation0(v ValidationErrorItemLocation0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeValidationErrorItemLocation0 performs a merge with any union data inside the ValidationErrorItem_Location_Item, using the provided ValidationErrorItemLocation0
+func (t *ValidationErrorItem_Location_Item) MergeValidationErrorItemLocation0(v ValidationErrorItemLocation0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsValidationErrorItemLocation1 returns the union data inside the ValidationErrorItem_Location_Item as a ValidationErrorItemLocation1
+func (t ValidationErrorItem_Location_Item) AsValidationErrorItemLocation1() (ValidationErrorItemLocation1, error) {
+	var body ValidationErrorItemLocation1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValidationErrorItemLocation1 overwrites any union data inside the ValidationErrorItem_Location_Item as the provided ValidationErrorItemLocation1
+func (t *ValidationErrorItem_Location_Item) FromValidationErrorItemLocation1(v ValidationErrorItemLocation1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeValidationErrorItemLocation1 performs a merge with any union data inside the ValidationErrorItem_Location_Item, using the provided ValidationErrorItemLocation1
+func (t *ValidationErrorItem_Location_Item) MergeValidationErrorItemLocation1(v ValidationErrorItemLocation1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ValidationErrorItem_Location_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ValidationErrorItem_Location_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsLinkBadStateError returns the union data inside the BadState as a LinkBadStateError
+func (t BadState) AsLinkBadStateError() (LinkBadStateError, error) {
+	var body LinkBadStateError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromLinkBadStateError overwrites any union data inside the BadState as the provided LinkBadStateError
+func (t *BadState) FromLinkBadStateError(v LinkBadStateError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
+	t.union = b
+	return err
+}
+
+// MergeLinkBadStateError performs a merge with any union data inside the BadState, using the provided LinkBadStateError
+func (t *BadState) MergeLinkBadStateError(v LinkBadStateError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsValidationFailedError returns the union data inside the BadState as a ValidationFailedError
+func (t BadState) AsValidationFailedError() (ValidationFailedError, error) {
+	var body ValidationFailedError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValidationFailedError overwrites any union data inside the BadState as the provided ValidationFailedError
+func (t *BadState) FromValidationFailedError(v ValidationFailedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
+	t.union = b
+	return err
+}
+
+// MergeValidationFailedError performs a merge with any union data inside the BadState, using the provided ValidationFailedError
+func (t *BadState) MergeValidationFailedError(v ValidationFailedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t BadState) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"error_code"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t BadState) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "api_error.request.validation_failed":
+		return t.AsValidationFailedError()
+	case "link_error.bad_state":
+		return t.AsLinkBadStateError()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t BadState) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *BadState) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsExpiredAccessTokenError returns the union data inside the Unauthorized as a ExpiredAccessTokenError
+func (t Unauthorized) AsExpiredAccessTokenError() (ExpiredAccessTokenError, error) {
+	var body ExpiredAccessTokenError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromExpiredAccessTokenError overwrites any union data inside the Unauthorized as the provided ExpiredAccessTokenError
+func (t *Unauthorized) FromExpiredAccessTokenError(v ExpiredAccessTokenError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
+	t.union = b
+	return err
+}
+
+// MergeExpiredAccessTokenError performs a merge with any union data inside the Unauthorized, using the provided ExpiredAccessTokenError
+func (t *Unauthorized) MergeExpiredAccessTokenError(v ExpiredAccessTokenError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsUnauthorizedError returns the union data inside the Unauthorized as a UnauthorizedError
+func (t Unauthorized) AsUnauthorizedError() (UnauthorizedError, error) {
+	var body UnauthorizedError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUnauthorizedError overwrites any union data inside the Unauthorized as the provided UnauthorizedError
+func (t *Unauthorized) FromUnauthorizedError(v UnauthorizedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
+	t.union = b
+	return err
+}
+
+// MergeUnauthorizedError performs a merge with any union data inside the Unauthorized, using the provided UnauthorizedError
+func (t *Unauthorized) MergeUnauthorizedError(v UnauthorizedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsUnauthorizedLinkAccessError returns the union data inside the Unauthorized as a UnauthorizedLinkAccessError
+func (t Unauthorized) AsUnauthorizedLinkAccessError() (UnauthorizedLinkAccessError, error) {
+	var body UnauthorizedLinkAccessError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUnauthorizedLinkAccessError overwrites any union data inside the Unauthorized as the provided UnauthorizedLinkAccessError
+func (t *Unauthorized) FromUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
+	t.union = b
+	return err
+}
+
+// MergeUnauthorizedLinkAccessError performs a merge with any union data inside the Unauthorized, using the provided UnauthorizedLinkAccessError
+func (t *Unauthorized) MergeUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Unauthorized) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"error_code"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t Unauthorized) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "api_error.auth.expired_access_token":
+		return t.AsExpiredAccessTokenError()
+	case "api_error.auth.unauthorized":
+		return t.AsUnauthorizedError()
+	case "link_error.unauthorized_access":
+		return t.AsUnauthorizedLinkAccessError()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t Unauthorized) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Unauthorized) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1072,6 +1480,9 @@ func ParseDeleteLinkResponse(rsp *http.Response) (*DeleteLinkResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized

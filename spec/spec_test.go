@@ -36,7 +36,11 @@ func TestSpecIsValid(t *testing.T) {
 		if o.Security == nil || len(*o.Security) == 0 {
 			t.Errorf("%s: no security requirement", op.id)
 		}
-		for _, status := range []string{"200", "401", "403", "404", "410", "422", "429"} {
+		statuses := []string{"200", "401", "403", "404", "410", "422", "429"}
+		if op.method == "DELETE" {
+			statuses = append(statuses, "204")
+		}
+		for _, status := range statuses {
 			if o.Responses.Value(status) == nil {
 				t.Errorf("%s: response %s missing", op.id, status)
 			}
@@ -98,6 +102,9 @@ func TestFixturesMatchSchemas(t *testing.T) {
 		}
 		for prefix, schema := range map[string]string{
 			"responses/error-401-expired_access_token": "ExpiredAccessTokenError",
+			"responses/error-401-unauthorized.json":    "UnauthorizedError",
+			"responses/error-401-unauthorized_access":  "UnauthorizedLinkAccessError",
+			"responses/error-422-validation_failed":    "ValidationFailedError",
 			"responses/error-403-":                     "ForbiddenActionError",
 			"responses/error-404-":                     "LinkNotFoundError",
 			"responses/error-410-":                     "LinkDeletedError",

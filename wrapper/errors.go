@@ -15,15 +15,18 @@ import (
 // Code is a MoneyKit error_code. Codes this package does not know are kept as sent.
 type Code string
 
-// The error codes MoneyKit documents for these endpoints. The first six are taken from
-// the generated api package, so a change to openapi.yaml shows here.
+// The error codes MoneyKit documents for these endpoints, taken from the generated api
+// package so that a change to openapi.yaml shows here.
 const (
-	CodeAccessTokenExpired Code = Code(api.ExpiredAccessTokenErrorErrorCodeAPIErrorAuthExpiredAccessToken)
-	CodeForbiddenAction    Code = Code(api.ForbiddenActionErrorErrorCodeLinkErrorForbiddenAction)
-	CodeNotFound           Code = Code(api.LinkNotFoundErrorErrorCodeLinkErrorNotFound)
-	CodeLinkDeleted        Code = Code(api.LinkDeletedErrorErrorCodeLinkErrorDeleted)
-	CodeBadState           Code = Code(api.LinkBadStateErrorErrorCodeLinkErrorBadState)
-	CodeRateLimitExceeded  Code = Code(api.RateLimitExceededErrorErrorCodeAPIErrorRateLimitExceeded)
+	CodeAccessTokenExpired     Code = Code(api.ExpiredAccessTokenErrorErrorCodeAPIErrorAuthExpiredAccessToken)
+	CodeUnauthorized           Code = Code(api.UnauthorizedErrorErrorCodeAPIErrorAuthUnauthorized)
+	CodeUnauthorizedLinkAccess Code = Code(api.UnauthorizedLinkAccessErrorErrorCodeLinkErrorUnauthorizedAccess)
+	CodeValidationFailed       Code = Code(api.ValidationFailedErrorErrorCodeAPIErrorRequestValidationFailed)
+	CodeForbiddenAction        Code = Code(api.ForbiddenActionErrorErrorCodeLinkErrorForbiddenAction)
+	CodeNotFound               Code = Code(api.LinkNotFoundErrorErrorCodeLinkErrorNotFound)
+	CodeLinkDeleted            Code = Code(api.LinkDeletedErrorErrorCodeLinkErrorDeleted)
+	CodeBadState               Code = Code(api.LinkBadStateErrorErrorCodeLinkErrorBadState)
+	CodeRateLimitExceeded      Code = Code(api.RateLimitExceededErrorErrorCodeAPIErrorRateLimitExceeded)
 )
 
 // codeError is the type of the sentinels: an *Error matches one when its Code is the same.
@@ -47,7 +50,40 @@ var (
 	ErrBadState error = &codeError{CodeBadState}
 	// ErrRateLimited: 429 api_error.rate_limit_exceeded. See Error.RetryAfter.
 	ErrRateLimited error = &codeError{CodeRateLimitExceeded}
+	// ErrUnauthorized: 401 api_error.auth.unauthorized. Missing or bad credentials.
+	ErrUnauthorized error = &codeError{CodeUnauthorized}
+	// ErrUnauthorizedLinkAccess: 401 link_error.unauthorized_access. The credentials may
+	// not access this link.
+	ErrUnauthorizedLinkAccess error = &codeError{CodeUnauthorizedLinkAccess}
+	// ErrValidationFailed: 422 api_error.request.validation_failed. The request broke the
+	// API's schema; see Error.ValidationErrors.
+	ErrValidationFailed error = &codeError{CodeValidationFailed}
 )
+
+// ValidationError is one entry of a validation_failed error: where the bad value is (for
+// example ["body", "webhook"]; list indexes are numbers), why, and the error type.
+type ValidationError struct {
+	Location []any  `json:"location"`
+	Message  string `json:"message"`
+	Type     string `json:"type"`
+}
+
+// String prints the entry as "body.webhook: message (type)".
+func (v ValidationError) String() string {
+	var b strings.Builder
+	for i, l := range v.Location {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		fmt.Fprint(&b, l)
+	}
+	b.WriteString(": ")
+	b.WriteString(v.Message)
+	if v.Type != "" {
+		b.WriteString(" (" + v.Type + ")")
+	}
+	return b.String()
+}
 
 // ErrMalformedResponse is matched (errors.Is) by the *Error for a success status whose body
 // is empty, not JSON, or not a link: the call's outcome is unknown, nothing is returned.
@@ -69,6 +105,8 @@ type Error struct {
 	DocumentationURL string
 	// LinkErrorCode is the link's own error code that a 422 link_error.bad_state names.
 	LinkErrorCode string
+	// ValidationErrors lists what a 422 api_error.request.validation_failed found wrong.
+	ValidationErrors []ValidationError
 	// RetryAfter is the wait the server asked for in Retry-After (seconds or an HTTP-date),
 	// on a 429 or 503; zero when it sent none.
 	RetryAfter time.Duration
@@ -103,6 +141,14 @@ func (e *Error) Error() string {
 		b.WriteString(" (link_error_code ")
 		b.WriteString(e.LinkErrorCode)
 		b.WriteString(")")
+	}
+	for i, v := range e.ValidationErrors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(v.String())
 	}
 	if e.RetryAfter > 0 {
 		b.WriteString(" (retry after ")
@@ -143,10 +189,11 @@ func (e *Error) Temporary() bool {
 
 // errorBody is the shape every MoneyKit error shares; fields some codes add are optional.
 type errorBody struct {
-	ErrorCode        string  `json:"error_code"`
-	ErrorMessage     string  `json:"error_message"`
-	DocumentationURL *string `json:"documentation_url"`
-	LinkErrorCode    *string `json:"link_error_code"`
+	ErrorCode        string            `json:"error_code"`
+	ErrorMessage     string            `json:"error_message"`
+	DocumentationURL *string           `json:"documentation_url"`
+	LinkErrorCode    *string           `json:"link_error_code"`
+	ValidationErrors []ValidationError `json:"validation_errors"`
 }
 
 // maxExcerpt bounds Error.Body: enough to recognise a proxy's page, short enough for a log.

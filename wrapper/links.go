@@ -179,6 +179,7 @@ func (c *Client) apiError(method, id string, rsp *http.Response) error {
 		if body.LinkErrorCode != nil {
 			e.LinkErrorCode = *body.LinkErrorCode
 		}
+		e.ValidationErrors = body.ValidationErrors
 		return e
 	}
 	e.Body = excerpt(bytes.TrimSpace(raw), c.secret())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -166,6 +167,9 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 		{"error-410-deleted", 410, wrapper.ErrLinkDeleted, wrapper.CodeLinkDeleted, "This link was deleted at some earlier time."},
 		{"error-422-bad_state", 422, wrapper.ErrBadState, wrapper.CodeBadState, "The link is not in a state that allows this change."},
 		{"error-429-rate_limit_exceeded", 429, wrapper.ErrRateLimited, wrapper.CodeRateLimitExceeded, "Rate limit exceeded"},
+		{"error-401-unauthorized", 401, wrapper.ErrUnauthorized, wrapper.CodeUnauthorized, "Invalid or missing credentials."},
+		{"error-401-unauthorized_access", 401, wrapper.ErrUnauthorizedLinkAccess, wrapper.CodeUnauthorizedLinkAccess, "Unauthorized link access."},
+		{"error-422-validation_failed", 422, wrapper.ErrValidationFailed, wrapper.CodeValidationFailed, "Request validation failed."},
 	} {
 		for _, method := range []string{http.MethodPatch, http.MethodDelete} {
 			t.Run(tc.fixture+"/"+method, func(t *testing.T) {
@@ -195,8 +199,14 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 				if e.DocumentationURL != "https://docs.moneykit.com/reference/errors" {
 					t.Errorf("documentation_url = %q", e.DocumentationURL)
 				}
-				if tc.status == 422 && e.LinkErrorCode != "auth_expired" {
+				if tc.code == wrapper.CodeBadState && e.LinkErrorCode != "auth_expired" {
 					t.Errorf("link_error_code = %q", e.LinkErrorCode)
+				}
+				if tc.code == wrapper.CodeValidationFailed {
+					got := fmt.Sprint(e.ValidationErrors)
+					if want := "[body.webhook: invalid or missing URL scheme (value_error.url.scheme) body.link_tags.0: str type expected (type_error.str)]"; got != want {
+						t.Errorf("ValidationErrors = %s\nwant %s", got, want)
+					}
 				}
 				if tc.status == 429 && e.RetryAfter != 15*time.Second {
 					t.Errorf("RetryAfter = %v", e.RetryAfter)
@@ -220,4 +230,3 @@ func call(c *wrapper.Client, method string) error {
 	_, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")})
 	return err
 }
-
