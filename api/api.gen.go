@@ -285,6 +285,11 @@ func (e ValidationFailedErrorErrorCode) Valid() bool {
 	}
 }
 
+// AuthError A 401 body; error_code tells which.
+type AuthError struct {
+	union json.RawMessage
+}
+
 // EmptyObject The empty object.
 type EmptyObject = map[string]interface{}
 
@@ -519,6 +524,11 @@ type UnauthorizedLinkAccessError struct {
 // UnauthorizedLinkAccessErrorErrorCode defines model for UnauthorizedLinkAccessError.ErrorCode.
 type UnauthorizedLinkAccessErrorErrorCode string
 
+// UnprocessableError A 422 body; error_code tells which.
+type UnprocessableError struct {
+	union json.RawMessage
+}
+
 // UpdateLinkRequest Every field is optional; `{}` changes nothing. An absent field leaves that setting
 // unchanged.
 type UpdateLinkRequest struct {
@@ -578,10 +588,8 @@ type ValidationFailedErrorErrorCode string
 // LinkID defines model for LinkID.
 type LinkID = string
 
-// BadState defines model for BadState.
-type BadState struct {
-	union json.RawMessage
-}
+// BadState A 422 body; error_code tells which.
+type BadState = UnprocessableError
 
 // Deleted defines model for Deleted.
 type Deleted = LinkDeletedError
@@ -595,13 +603,249 @@ type NotFound = LinkNotFoundError
 // RateLimited defines model for RateLimited.
 type RateLimited = RateLimitExceededError
 
-// Unauthorized defines model for Unauthorized.
-type Unauthorized struct {
-	union json.RawMessage
-}
+// Unauthorized A 401 body; error_code tells which.
+type Unauthorized = AuthError
 
 // UpdateLinkJSONRequestBody defines body for UpdateLink for application/json ContentType.
 type UpdateLinkJSONRequestBody = UpdateLinkRequest
+
+// AsExpiredAccessTokenError returns the union data inside the AuthError as a ExpiredAccessTokenError
+func (t AuthError) AsExpiredAccessTokenError() (ExpiredAccessTokenError, error) {
+	var body ExpiredAccessTokenError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromExpiredAccessTokenError overwrites any union data inside the AuthError as the provided ExpiredAccessTokenError
+func (t *AuthError) FromExpiredAccessTokenError(v ExpiredAccessTokenError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
+	t.union = b
+	return err
+}
+
+// MergeExpiredAccessTokenError performs a merge with any union data inside the AuthError, using the provided ExpiredAccessTokenError
+func (t *AuthError) MergeExpiredAccessTokenError(v ExpiredAccessTokenError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsUnauthorizedError returns the union data inside the AuthError as a UnauthorizedError
+func (t AuthError) AsUnauthorizedError() (UnauthorizedError, error) {
+	var body UnauthorizedError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUnauthorizedError overwrites any union data inside the AuthError as the provided UnauthorizedError
+func (t *AuthError) FromUnauthorizedError(v UnauthorizedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
+	t.union = b
+	return err
+}
+
+// MergeUnauthorizedError performs a merge with any union data inside the AuthError, using the provided UnauthorizedError
+func (t *AuthError) MergeUnauthorizedError(v UnauthorizedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsUnauthorizedLinkAccessError returns the union data inside the AuthError as a UnauthorizedLinkAccessError
+func (t AuthError) AsUnauthorizedLinkAccessError() (UnauthorizedLinkAccessError, error) {
+	var body UnauthorizedLinkAccessError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUnauthorizedLinkAccessError overwrites any union data inside the AuthError as the provided UnauthorizedLinkAccessError
+func (t *AuthError) FromUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
+	t.union = b
+	return err
+}
+
+// MergeUnauthorizedLinkAccessError performs a merge with any union data inside the AuthError, using the provided UnauthorizedLinkAccessError
+func (t *AuthError) MergeUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AuthError) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"error_code"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t AuthError) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "api_error.auth.expired_access_token":
+		return t.AsExpiredAccessTokenError()
+	case "api_error.auth.unauthorized":
+		return t.AsUnauthorizedError()
+	case "link_error.unauthorized_access":
+		return t.AsUnauthorizedLinkAccessError()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t AuthError) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AuthError) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsLinkBadStateError returns the union data inside the UnprocessableError as a LinkBadStateError
+func (t UnprocessableError) AsLinkBadStateError() (LinkBadStateError, error) {
+	var body LinkBadStateError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromLinkBadStateError overwrites any union data inside the UnprocessableError as the provided LinkBadStateError
+func (t *UnprocessableError) FromLinkBadStateError(v LinkBadStateError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
+	t.union = b
+	return err
+}
+
+// MergeLinkBadStateError performs a merge with any union data inside the UnprocessableError, using the provided LinkBadStateError
+func (t *UnprocessableError) MergeLinkBadStateError(v LinkBadStateError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsValidationFailedError returns the union data inside the UnprocessableError as a ValidationFailedError
+func (t UnprocessableError) AsValidationFailedError() (ValidationFailedError, error) {
+	var body ValidationFailedError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromValidationFailedError overwrites any union data inside the UnprocessableError as the provided ValidationFailedError
+func (t *UnprocessableError) FromValidationFailedError(v ValidationFailedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
+	t.union = b
+	return err
+}
+
+// MergeValidationFailedError performs a merge with any union data inside the UnprocessableError, using the provided ValidationFailedError
+func (t *UnprocessableError) MergeValidationFailedError(v ValidationFailedError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t UnprocessableError) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"error_code"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t UnprocessableError) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "api_error.request.validation_failed":
+		return t.AsValidationFailedError()
+	case "link_error.bad_state":
+		return t.AsLinkBadStateError()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t UnprocessableError) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *UnprocessableError) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // AsValidationErrorItemLocation0 returns the union data inside the ValidationErrorItem_Location_Item as a ValidationErrorItemLocation0
 func (t ValidationErrorItem_Location_Item) AsValidationErrorItemLocation0() (ValidationErrorItemLocation0, error) {
@@ -661,244 +905,6 @@ func (t ValidationErrorItem_Location_Item) MarshalJSON() ([]byte, error) {
 }
 
 func (t *ValidationErrorItem_Location_Item) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsLinkBadStateError returns the union data inside the BadState as a LinkBadStateError
-func (t BadState) AsLinkBadStateError() (LinkBadStateError, error) {
-	var body LinkBadStateError
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromLinkBadStateError overwrites any union data inside the BadState as the provided LinkBadStateError
-func (t *BadState) FromLinkBadStateError(v LinkBadStateError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
-	t.union = b
-	return err
-}
-
-// MergeLinkBadStateError performs a merge with any union data inside the BadState, using the provided LinkBadStateError
-func (t *BadState) MergeLinkBadStateError(v LinkBadStateError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.bad_state"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsValidationFailedError returns the union data inside the BadState as a ValidationFailedError
-func (t BadState) AsValidationFailedError() (ValidationFailedError, error) {
-	var body ValidationFailedError
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromValidationFailedError overwrites any union data inside the BadState as the provided ValidationFailedError
-func (t *BadState) FromValidationFailedError(v ValidationFailedError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
-	t.union = b
-	return err
-}
-
-// MergeValidationFailedError performs a merge with any union data inside the BadState, using the provided ValidationFailedError
-func (t *BadState) MergeValidationFailedError(v ValidationFailedError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.request.validation_failed"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t BadState) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"error_code"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t BadState) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "api_error.request.validation_failed":
-		return t.AsValidationFailedError()
-	case "link_error.bad_state":
-		return t.AsLinkBadStateError()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t BadState) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *BadState) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsExpiredAccessTokenError returns the union data inside the Unauthorized as a ExpiredAccessTokenError
-func (t Unauthorized) AsExpiredAccessTokenError() (ExpiredAccessTokenError, error) {
-	var body ExpiredAccessTokenError
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromExpiredAccessTokenError overwrites any union data inside the Unauthorized as the provided ExpiredAccessTokenError
-func (t *Unauthorized) FromExpiredAccessTokenError(v ExpiredAccessTokenError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
-	t.union = b
-	return err
-}
-
-// MergeExpiredAccessTokenError performs a merge with any union data inside the Unauthorized, using the provided ExpiredAccessTokenError
-func (t *Unauthorized) MergeExpiredAccessTokenError(v ExpiredAccessTokenError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.expired_access_token"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsUnauthorizedError returns the union data inside the Unauthorized as a UnauthorizedError
-func (t Unauthorized) AsUnauthorizedError() (UnauthorizedError, error) {
-	var body UnauthorizedError
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromUnauthorizedError overwrites any union data inside the Unauthorized as the provided UnauthorizedError
-func (t *Unauthorized) FromUnauthorizedError(v UnauthorizedError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
-	t.union = b
-	return err
-}
-
-// MergeUnauthorizedError performs a merge with any union data inside the Unauthorized, using the provided UnauthorizedError
-func (t *Unauthorized) MergeUnauthorizedError(v UnauthorizedError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"api_error.auth.unauthorized"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsUnauthorizedLinkAccessError returns the union data inside the Unauthorized as a UnauthorizedLinkAccessError
-func (t Unauthorized) AsUnauthorizedLinkAccessError() (UnauthorizedLinkAccessError, error) {
-	var body UnauthorizedLinkAccessError
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromUnauthorizedLinkAccessError overwrites any union data inside the Unauthorized as the provided UnauthorizedLinkAccessError
-func (t *Unauthorized) FromUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
-	t.union = b
-	return err
-}
-
-// MergeUnauthorizedLinkAccessError performs a merge with any union data inside the Unauthorized, using the provided UnauthorizedLinkAccessError
-func (t *Unauthorized) MergeUnauthorizedLinkAccessError(v UnauthorizedLinkAccessError) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"error_code":"link_error.unauthorized_access"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t Unauthorized) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"error_code"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t Unauthorized) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "api_error.auth.expired_access_token":
-		return t.AsExpiredAccessTokenError()
-	case "api_error.auth.unauthorized":
-		return t.AsUnauthorizedError()
-	case "link_error.unauthorized_access":
-		return t.AsUnauthorizedLinkAccessError()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t Unauthorized) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *Unauthorized) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
