@@ -1,0 +1,48 @@
+package moneykittest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// rotateWebhook is the code under test: it would normally live in your application.
+func rotateWebhook(ctx context.Context, c *wrapper.Client, linkID, hook string) error {
+	_, err := c.UpdateLink(ctx, linkID, wrapper.UpdateParams{Webhook: wrapper.SetWebhook(hook)})
+	return err
+}
+
+// Test your own code against the fake: no account, no network. In a test, use
+// WithViolationHandler(func(err error) { t.Error(err) }) and t.Cleanup(srv.Close).
+func ExampleNewServer() {
+	srv, err := moneykittest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	if err := rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook"); err != nil {
+		log.Fatal(err)
+	}
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	fmt.Println(*link.Webhook)
+	fmt.Println(string(srv.Requests()[0].Body))
+
+	// Make the next request fail the way a proxy would.
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502})
+	err = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
+	var e *wrapper.Error
+	fmt.Println(errors.As(err, &e), e.StatusCode)
+	// Output:
+	// https://new.example.com/hook
+	// {"webhook":"https://new.example.com/hook"}
+	// true 502
+}
