@@ -40,7 +40,10 @@ func TestAgainstFake(t *testing.T) {
 		sentinel error
 		status   int
 	}{
-		{"401 expired", func() error { _, err := newClient("expired").UpdateLink(ctx, moneykittest.SeedLinkID, patch); return err }, wrapper.ErrAccessTokenExpired, 401},
+		{"401 expired", func() error {
+			_, err := newClient("expired").UpdateLink(ctx, moneykittest.SeedLinkID, patch)
+			return err
+		}, wrapper.ErrAccessTokenExpired, 401},
 		{"401 unauthorized", func() error { return newClient("wrong").DeleteLink(ctx, moneykittest.SeedLinkID) }, wrapper.ErrUnauthorized, 401},
 		{"403", func() error { _, err := c.UpdateLink(ctx, moneykittest.ForbiddenLinkID, patch); return err }, wrapper.ErrForbiddenAction, 403},
 		{"404", func() error { return c.DeleteLink(ctx, "mk_missing") }, wrapper.ErrNotFound, 404},
