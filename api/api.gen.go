@@ -240,6 +240,36 @@ func (e RateLimitExceededErrorErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for TokenRequestGrantType.
+const (
+	TokenRequestGrantTypeClientCredentials TokenRequestGrantType = "client_credentials"
+)
+
+// Valid indicates whether the value is a known member of the TokenRequestGrantType enum.
+func (e TokenRequestGrantType) Valid() bool {
+	switch e {
+	case TokenRequestGrantTypeClientCredentials:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenResponseTokenType.
+const (
+	TokenResponseTokenTypeBearer TokenResponseTokenType = "bearer"
+)
+
+// Valid indicates whether the value is a known member of the TokenResponseTokenType enum.
+func (e TokenResponseTokenType) Valid() bool {
+	switch e {
+	case TokenResponseTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UnauthorizedErrorErrorCode.
 const (
 	UnauthorizedErrorErrorCodeAPIErrorAuthUnauthorized UnauthorizedErrorErrorCode = "api_error.auth.unauthorized"
@@ -279,6 +309,21 @@ const (
 func (e ValidationFailedErrorErrorCode) Valid() bool {
 	switch e {
 	case ValidationFailedErrorErrorCodeAPIErrorRequestValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyKitVersion.
+const (
+	MoneyKitVersionN20230218 MoneyKitVersion = "2023-02-18"
+)
+
+// Valid indicates whether the value is a known member of the MoneyKitVersion enum.
+func (e MoneyKitVersion) Valid() bool {
+	switch e {
+	case MoneyKitVersionN20230218:
 		return true
 	default:
 		return false
@@ -502,6 +547,36 @@ type RateLimitExceededError struct {
 // RateLimitExceededErrorErrorCode defines model for RateLimitExceededError.ErrorCode.
 type RateLimitExceededErrorErrorCode string
 
+// TokenRequest defines model for TokenRequest.
+type TokenRequest struct {
+	// ClientID Your client id, unless sent as HTTP Basic credentials.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret Your client secret, unless sent as HTTP Basic credentials.
+	ClientSecret *string               `json:"client_secret,omitempty"`
+	GrantType    TokenRequestGrantType `json:"grant_type"`
+
+	// Scope Space-separated scopes; all of the client's by default.
+	Scope *string `json:"scope,omitempty"`
+}
+
+// TokenRequestGrantType defines model for TokenRequest.GrantType.
+type TokenRequestGrantType string
+
+// TokenResponse defines model for TokenResponse.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn Seconds until the token expires.
+	//
+	// Example: 3600
+	ExpiresIn int                    `json:"expires_in"`
+	TokenType TokenResponseTokenType `json:"token_type"`
+}
+
+// TokenResponseTokenType defines model for TokenResponse.TokenType.
+type TokenResponseTokenType string
+
 // UnauthorizedError defines model for UnauthorizedError.
 type UnauthorizedError struct {
 	DocumentationURL *string                    `json:"documentation_url,omitempty"`
@@ -588,6 +663,9 @@ type ValidationFailedErrorErrorCode string
 // LinkID defines model for LinkID.
 type LinkID = string
 
+// MoneyKitVersion defines model for MoneyKitVersion.
+type MoneyKitVersion string
+
 // BadState A 422 body; error_code tells which.
 type BadState = UnprocessableError
 
@@ -605,6 +683,21 @@ type RateLimited = RateLimitExceededError
 
 // Unauthorized A 401 body; error_code tells which.
 type Unauthorized = AuthError
+
+// DeleteLinkParams defines parameters for DeleteLink.
+type DeleteLinkParams struct {
+	// MoneyKitVersion The API version. There is one; MoneyKit's SDKs always send it.
+	MoneyKitVersion *MoneyKitVersion `json:"MoneyKit-Version,omitempty"`
+}
+
+// UpdateLinkParams defines parameters for UpdateLink.
+type UpdateLinkParams struct {
+	// MoneyKitVersion The API version. There is one; MoneyKit's SDKs always send it.
+	MoneyKitVersion *MoneyKitVersion `json:"MoneyKit-Version,omitempty"`
+}
+
+// GenerateAccessTokenFormdataRequestBody defines body for GenerateAccessToken for application/x-www-form-urlencoded ContentType.
+type GenerateAccessTokenFormdataRequestBody = TokenRequest
 
 // UpdateLinkJSONRequestBody defines body for UpdateLink for application/json ContentType.
 type UpdateLinkJSONRequestBody = UpdateLinkRequest
@@ -983,6 +1076,28 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GenerateAccessTokenWithBody Generate Access Token
+	//
+	// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+	// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+	// 300 requests per minute per client.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+	GenerateAccessTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateAccessTokenWithFormdataBody Generate Access Token
+	//
+	// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+	// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+	// 300 requests per minute per client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+	GenerateAccessTokenWithFormdataBody(ctx context.Context, body GenerateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteLink Delete Link
 	//
 	// Deletes this link and disables its access token.
@@ -994,7 +1109,7 @@ type ClientInterface interface {
 	// hard-deleted and is no longer accessible in any way.
 	//
 	// Corresponds with DELETE /links/{id} (the `DeleteLink` operationId).
-	DeleteLink(ctx context.Context, id LinkID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLink(ctx context.Context, id LinkID, params *DeleteLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateLinkWithBody Update Link
 	//
@@ -1003,7 +1118,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-	UpdateLinkWithBody(ctx context.Context, id LinkID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateLinkWithBody(ctx context.Context, id LinkID, params *UpdateLinkParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateLink Update Link
 	//
@@ -1012,7 +1127,49 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-	UpdateLink(ctx context.Context, id LinkID, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateLink(ctx context.Context, id LinkID, params *UpdateLinkParams, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GenerateAccessTokenWithBody Generate Access Token
+//
+// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+// 300 requests per minute per client.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+func (c *Client) GenerateAccessTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAccessTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateAccessTokenWithFormdataBody Generate Access Token
+//
+// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+// 300 requests per minute per client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+func (c *Client) GenerateAccessTokenWithFormdataBody(ctx context.Context, body GenerateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAccessTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // DeleteLink Delete Link
@@ -1026,8 +1183,8 @@ type ClientInterface interface {
 // hard-deleted and is no longer accessible in any way.
 //
 // Corresponds with DELETE /links/{id} (the `DeleteLink` operationId).
-func (c *Client) DeleteLink(ctx context.Context, id LinkID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteLinkRequest(c.Server, id)
+func (c *Client) DeleteLink(ctx context.Context, id LinkID, params *DeleteLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLinkRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1045,8 +1202,8 @@ func (c *Client) DeleteLink(ctx context.Context, id LinkID, reqEditors ...Reques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-func (c *Client) UpdateLinkWithBody(ctx context.Context, id LinkID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateLinkRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateLinkWithBody(ctx context.Context, id LinkID, params *UpdateLinkParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateLinkRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1064,8 +1221,8 @@ func (c *Client) UpdateLinkWithBody(ctx context.Context, id LinkID, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-func (c *Client) UpdateLink(ctx context.Context, id LinkID, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateLinkRequest(c.Server, id, body)
+func (c *Client) UpdateLink(ctx context.Context, id LinkID, params *UpdateLinkParams, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateLinkRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1076,8 +1233,48 @@ func (c *Client) UpdateLink(ctx context.Context, id LinkID, body UpdateLinkJSONR
 	return c.Client.Do(req)
 }
 
+// NewGenerateAccessTokenRequestWithFormdataBody calls the generic GenerateAccessToken builder with application/x-www-form-urlencoded body
+func NewGenerateAccessTokenRequestWithFormdataBody(server string, body GenerateAccessTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewGenerateAccessTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewGenerateAccessTokenRequestWithBody constructs an http.Request for the GenerateAccessToken method, with any body, and a specified content type
+func NewGenerateAccessTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/auth/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewDeleteLinkRequest constructs an http.Request for the DeleteLink method
-func NewDeleteLinkRequest(server string, id LinkID) (*http.Request, error) {
+func NewDeleteLinkRequest(server string, id LinkID, params *DeleteLinkParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1107,22 +1304,37 @@ func NewDeleteLinkRequest(server string, id LinkID) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.MoneyKitVersion != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "MoneyKit-Version", *params.MoneyKitVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("MoneyKit-Version", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateLinkRequest calls the generic UpdateLink builder with application/json body
-func NewUpdateLinkRequest(server string, id LinkID, body UpdateLinkJSONRequestBody) (*http.Request, error) {
+func NewUpdateLinkRequest(server string, id LinkID, params *UpdateLinkParams, body UpdateLinkJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateLinkRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateLinkRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateLinkRequestWithBody constructs an http.Request for the UpdateLink method, with any body, and a specified content type
-func NewUpdateLinkRequestWithBody(server string, id LinkID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateLinkRequestWithBody(server string, id LinkID, params *UpdateLinkParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1153,6 +1365,21 @@ func NewUpdateLinkRequestWithBody(server string, id LinkID, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.MoneyKitVersion != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "MoneyKit-Version", *params.MoneyKitVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("MoneyKit-Version", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -1201,6 +1428,28 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GenerateAccessTokenWithBodyWithResponse Generate Access Token
+	//
+	// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+	// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+	// 300 requests per minute per client.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+	GenerateAccessTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAccessTokenResponse, error)
+
+	// GenerateAccessTokenWithFormdataBodyWithResponse Generate Access Token
+	//
+	// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+	// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+	// 300 requests per minute per client.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+	GenerateAccessTokenWithFormdataBodyWithResponse(ctx context.Context, body GenerateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAccessTokenResponse, error)
+
 	// DeleteLinkWithResponse Delete Link
 	//
 	// Deletes this link and disables its access token.
@@ -1214,7 +1463,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /links/{id} (the `DeleteLink` operationId).
-	DeleteLinkWithResponse(ctx context.Context, id LinkID, reqEditors ...RequestEditorFn) (*DeleteLinkResponse, error)
+	DeleteLinkWithResponse(ctx context.Context, id LinkID, params *DeleteLinkParams, reqEditors ...RequestEditorFn) (*DeleteLinkResponse, error)
 
 	// UpdateLinkWithBodyWithResponse Update Link
 	//
@@ -1223,7 +1472,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-	UpdateLinkWithBodyWithResponse(ctx context.Context, id LinkID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error)
+	UpdateLinkWithBodyWithResponse(ctx context.Context, id LinkID, params *UpdateLinkParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error)
 
 	// UpdateLinkWithResponse Update Link
 	//
@@ -1232,7 +1481,76 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-	UpdateLinkWithResponse(ctx context.Context, id LinkID, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error)
+	UpdateLinkWithResponse(ctx context.Context, id LinkID, params *UpdateLinkParams, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error)
+}
+
+// GenerateAccessTokenResponse429Headers the declared response headers of an HTTP 429 response for GenerateAccessToken
+type GenerateAccessTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GenerateAccessTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TokenResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *UnauthorizedError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateAccessTokenResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r GenerateAccessTokenResponse) GetJSON201() *TokenResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateAccessTokenResponse) GetJSON400() *UnauthorizedError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateAccessTokenResponse) GetJSON401() *UnauthorizedError {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateAccessTokenResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateAccessTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateAccessTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateAccessTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateAccessTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // DeleteLinkResponse429Headers the declared response headers of an HTTP 429 response for DeleteLink
@@ -1415,6 +1733,40 @@ func (r UpdateLinkResponse) ContentType() string {
 	return ""
 }
 
+// GenerateAccessTokenWithBodyWithResponse Generate Access Token
+//
+// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+// 300 requests per minute per client.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+func (c *ClientWithResponses) GenerateAccessTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAccessTokenResponse, error) {
+	rsp, err := c.GenerateAccessTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAccessTokenResponse(rsp)
+}
+
+// GenerateAccessTokenWithFormdataBodyWithResponse Generate Access Token
+//
+// Exchanges your client id and secret for an access token (OAuth 2 client credentials
+// grant). The id and secret go in the form or as HTTP Basic credentials. Limited to
+// 300 requests per minute per client.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /auth/token (the `GenerateAccessToken` operationId).
+func (c *ClientWithResponses) GenerateAccessTokenWithFormdataBodyWithResponse(ctx context.Context, body GenerateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAccessTokenResponse, error) {
+	rsp, err := c.GenerateAccessTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAccessTokenResponse(rsp)
+}
+
 // DeleteLinkWithResponse Delete Link
 //
 // Deletes this link and disables its access token.
@@ -1428,8 +1780,8 @@ func (r UpdateLinkResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /links/{id} (the `DeleteLink` operationId).
-func (c *ClientWithResponses) DeleteLinkWithResponse(ctx context.Context, id LinkID, reqEditors ...RequestEditorFn) (*DeleteLinkResponse, error) {
-	rsp, err := c.DeleteLink(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteLinkWithResponse(ctx context.Context, id LinkID, params *DeleteLinkParams, reqEditors ...RequestEditorFn) (*DeleteLinkResponse, error) {
+	rsp, err := c.DeleteLink(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1443,8 +1795,8 @@ func (c *ClientWithResponses) DeleteLinkWithResponse(ctx context.Context, id Lin
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-func (c *ClientWithResponses) UpdateLinkWithBodyWithResponse(ctx context.Context, id LinkID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error) {
-	rsp, err := c.UpdateLinkWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateLinkWithBodyWithResponse(ctx context.Context, id LinkID, params *UpdateLinkParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error) {
+	rsp, err := c.UpdateLinkWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1458,12 +1810,72 @@ func (c *ClientWithResponses) UpdateLinkWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /links/{id} (the `UpdateLink` operationId).
-func (c *ClientWithResponses) UpdateLinkWithResponse(ctx context.Context, id LinkID, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error) {
-	rsp, err := c.UpdateLink(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateLinkWithResponse(ctx context.Context, id LinkID, params *UpdateLinkParams, body UpdateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateLinkResponse, error) {
+	rsp, err := c.UpdateLink(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseUpdateLinkResponse(rsp)
+}
+
+// ParseGenerateAccessTokenResponse parses an HTTP response from a GenerateAccessTokenWithResponse call
+func ParseGenerateAccessTokenResponse(rsp *http.Response) (*GenerateAccessTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateAccessTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest UnauthorizedError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest UnauthorizedError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GenerateAccessTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseDeleteLinkResponse parses an HTTP response from a DeleteLinkWithResponse call

@@ -36,13 +36,19 @@ func ExampleNewServer() {
 	fmt.Println(*link.Webhook)
 	fmt.Println(string(srv.Requests()[0].Body))
 
-	// Make the next request fail the way a proxy would.
+	// A proxy fails once: the client retries and succeeds.
 	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502})
 	err = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
+	fmt.Println(err, len(srv.Requests()))
+
+	// It keeps failing: after the retries, the error says what happened.
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: -1})
+	err = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
 	var e *wrapper.Error
-	fmt.Println(errors.As(err, &e), e.StatusCode)
+	fmt.Println(errors.As(err, &e), e.StatusCode, e.Attempts)
 	// Output:
 	// https://new.example.com/hook
 	// {"webhook":"https://new.example.com/hook"}
-	// true 502
+	// <nil> 3
+	// true 502 3
 }

@@ -47,6 +47,10 @@ type Fake struct {
 	faults       []*Fault
 	violations   []error
 	defaultToken string
+	clientID     string
+	clientSecret string
+	tokenTTL     time.Duration
+	issued       int
 }
 
 // Option configures a Fake.
@@ -128,6 +132,12 @@ func New(opts ...Option) (*Fake, error) {
 		if err := opt(f); err != nil {
 			return nil, err
 		}
+	}
+	if f.clientID == "" {
+		f.clientID, f.clientSecret = "client_"+rand.Text(), "secret_"+rand.Text()
+	}
+	if f.tokenTTL == 0 {
+		f.tokenTTL = DefaultTokenTTL
 	}
 	if f.defaultToken == "" {
 		f.defaultToken = "mk_test_" + rand.Text()

@@ -57,15 +57,25 @@ func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error 
 		return errors.New("no security scheme")
 	}
 	s := in.SecurityScheme
-	if s.Type == "http" && strings.EqualFold(s.Scheme, "bearer") {
-		h := in.RequestValidationInput.Request.Header.Get("Authorization")
-		scheme, token, ok := strings.Cut(h, " ")
+	h := in.RequestValidationInput.Request.Header
+	switch {
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+		scheme, token, ok := strings.Cut(h.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return errors.New("missing bearer token")
 		}
-		return nil
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
+		if _, _, ok := in.RequestValidationInput.Request.BasicAuth(); !ok {
+			return errors.New("missing basic credentials")
+		}
+	case s.Type == "apiKey" && s.In == "header":
+		if h.Get(s.Name) == "" {
+			return fmt.Errorf("missing %s header", s.Name)
+		}
+	default:
+		return fmt.Errorf("unsupported security scheme %q", s.Type)
 	}
-	return fmt.Errorf("unsupported security scheme %q", s.Type)
+	return nil
 }
 
 // Input is a request matched to its operation, ready for response validation.

@@ -23,7 +23,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/halyard-labs/moneykit-go/api"
 )
@@ -40,109 +42,112 @@ const DefaultUserAgent = "moneykit-go/" + Version + " (+https://github.com/halya
 // DefaultMaxResponseBytes caps a response body. These endpoints answer a few KiB.
 const DefaultMaxResponseBytes = 1 << 20
 
-// DefaultTimeout bounds one call when the caller's http.Client sets no timeout of its own.
-const DefaultTimeout = 60 * time.Second
-
 // Client updates and deletes MoneyKit links. It is safe for concurrent use. Create it with
-// New; the zero value is not usable (its methods return ErrNoClient).
+// New (or NewFromTokenSource, NewClientCredentials, NewWithClientHeaders); the zero value
+// is not usable (its methods return ErrNoClient).
 type Client struct {
-	gen     *api.Client
-	base    *url.URL
-	editors []api.RequestEditorFn
+	gen      *api.Client
+	base     *url.URL
+	editors  []api.RequestEditorFn
+	doer     *doer
+	version  api.MoneyKitVersion
+	defaults callConfig
 }
 
-// config collects what the options set; New turns it into a Client.
-type config struct {
-	baseURL    string
-	httpClient *http.Client
-	userAgent  string
-	maxBody    int64
-	editors    []api.RequestEditorFn
-}
-
-// Option configures a Client in New.
-type Option func(*config) error
-
-// WithBaseURL sets the API's base URL (default DefaultBaseURL). It must be https, or http
-// to a loopback host (a local test server): the access token never travels in clear text.
-// A path prefix, for a proxy, is kept.
-func WithBaseURL(rawURL string) Option {
-	return func(c *config) error {
-		c.baseURL = rawURL
-		return nil
-	}
-}
-
-// WithHTTPClient makes the Client send requests through hc (its Transport, Timeout and
-// Jar). hc is copied, not modified; the copy does not follow redirects, so the access token
-// cannot be forwarded to another host: a redirect answer becomes an *Error.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("moneykit: WithHTTPClient: nil *http.Client")
-		}
-		c.httpClient = hc
-		return nil
-	}
-}
-
-// WithUserAgent replaces the User-Agent header (default DefaultUserAgent).
-func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if ua == "" || !validHeaderValue(ua) {
-			return errors.New("moneykit: WithUserAgent: empty or not a valid header value")
-		}
-		c.userAgent = ua
-		return nil
-	}
-}
-
-// WithMaxResponseBytes caps the size of a response body (default DefaultMaxResponseBytes);
-// a larger answer fails with ErrResponseTooLarge without being read into memory.
-func WithMaxResponseBytes(n int64) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("moneykit: WithMaxResponseBytes: %d is not positive", n)
-		}
-		c.maxBody = n
-		return nil
-	}
-}
-
-// WithRequestEditor adds a function that edits every request before it is sent, for
-// example to add a tracing header. Editors run once per call, before the access token is
-// attached, so they never see it.
-func WithRequestEditor(fn api.RequestEditorFn) Option {
-	return func(c *config) error {
-		if fn == nil {
-			return errors.New("moneykit: WithRequestEditor: nil function")
-		}
-		c.editors = append(c.editors, fn)
-		return nil
-	}
-}
-
-// New returns a Client that authenticates with the access token. Options are applied in
-// order; the first that fails is returned as the error.
+// New returns a Client that authenticates with a fixed access token. Options are applied
+// in order; the first that fails is returned as the error.
 func New(accessToken string, opts ...Option) (*Client, error) {
-	if accessToken == "" {
-		return nil, errors.New("moneykit: New: empty access token")
+	if err := checkSecret("access token", accessToken); err != nil {
+		return nil, err
 	}
-	if !validHeaderValue(accessToken) || strings.ContainsAny(accessToken, " \t") {
-		// Do not echo it: it is a secret even when malformed.
-		return nil, errors.New("moneykit: New: access token contains spaces or control characters")
+	return build(opts, func(*config, *http.Client) (credentials, error) {
+		return &staticToken{header: "Bearer " + accessToken, token: accessToken}, nil
+	})
+}
+
+// NewFromTokenSource returns a Client that takes access tokens from ts (for example an
+// oauth2.ReuseTokenSource of your own). Tokens are cached until they expire; when the API
+// answers api_error.auth.expired_access_token the client gets a new token and retries
+// once, and concurrent calls share that one refresh.
+func NewFromTokenSource(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
+	if ts == nil {
+		return nil, errors.New("moneykit: NewFromTokenSource: nil token source")
 	}
+	return build(opts, func(*config, *http.Client) (credentials, error) {
+		return &tokenSource{src: ts}, nil
+	})
+}
+
+// NewClientCredentials returns a Client that exchanges the client id and secret for
+// access tokens at the API's POST /auth/token (the OAuth 2 client-credentials grant,
+// through golang.org/x/oauth2/clientcredentials), and renews them as NewFromTokenSource
+// does. WithScopes narrows the scopes asked for.
+func NewClientCredentials(clientID, clientSecret string, opts ...Option) (*Client, error) {
+	if err := checkSecret("client id", clientID); err != nil {
+		return nil, err
+	}
+	if err := checkSecret("client secret", clientSecret); err != nil {
+		return nil, err
+	}
+	return build(opts, func(cfg *config, hc *http.Client) (credentials, error) {
+		cc := clientcredentials.Config{
+			ClientID:     clientID,
+			ClientSecret: clientSecret,
+			TokenURL:     strings.TrimSuffix(cfg.baseURL, "/") + "/auth/token",
+			Scopes:       cfg.scopes,
+			AuthStyle:    oauth2.AuthStyleInParams,
+		}
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+		return &tokenSource{src: cc.TokenSource(ctx), secret: clientSecret}, nil
+	})
+}
+
+// NewWithClientHeaders returns a Client that sends the client id and secret on every
+// request (X-Client-Id and X-Client-Secret), MoneyKit's mode without a token exchange.
+func NewWithClientHeaders(clientID, clientSecret string, opts ...Option) (*Client, error) {
+	if err := checkSecret("client id", clientID); err != nil {
+		return nil, err
+	}
+	if err := checkSecret("client secret", clientSecret); err != nil {
+		return nil, err
+	}
+	return build(opts, func(*config, *http.Client) (credentials, error) {
+		return &clientHeaders{id: clientID, secret: clientSecret}, nil
+	})
+}
+
+// checkSecret rejects empty credentials and ones that would break a header; the error
+// never repeats the value.
+func checkSecret(what, v string) error {
+	if v == "" {
+		return fmt.Errorf("moneykit: empty %s", what)
+	}
+	if !validHeaderValue(v) || strings.ContainsAny(v, " \t") {
+		return fmt.Errorf("moneykit: %s contains spaces or control characters", what)
+	}
+	return nil
+}
+
+func build(opts []Option, creds func(*config, *http.Client) (credentials, error)) (*Client, error) {
 	cfg := config{
 		baseURL:    DefaultBaseURL,
-		httpClient: &http.Client{Timeout: DefaultTimeout},
+		httpClient: &http.Client{},
 		userAgent:  DefaultUserAgent,
+		apiVersion: DefaultAPIVersion,
 		maxBody:    DefaultMaxResponseBytes,
+		call: callConfig{
+			maxRetries:     DefaultMaxRetries,
+			attemptTimeout: DefaultAttemptTimeout,
+			maxRetryWait:   DefaultMaxRetryWait,
+			backoffBase:    defaultBackoffBase,
+			backoffMax:     defaultBackoffMax,
+		},
 	}
 	for _, opt := range opts {
 		if opt == nil {
-			return nil, errors.New("moneykit: New: nil Option")
+			return nil, errors.New("moneykit: nil Option")
 		}
-		if err := opt(&cfg); err != nil {
+		if err := opt.applyClient(&cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -150,9 +155,14 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.baseURL = base.String()
 	hc := *cfg.httpClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	d := &doer{client: &hc, token: "Bearer " + accessToken, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody}
+	cr, err := creds(&cfg, &hc)
+	if err != nil {
+		return nil, err
+	}
+	d := &doer{client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody, defaults: cfg.call}
 	ua := cfg.userAgent
 	editors := append([]api.RequestEditorFn{func(_ context.Context, r *http.Request) error {
 		r.Header.Set("User-Agent", ua)
@@ -160,9 +170,9 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 	}}, cfg.editors...)
 	gen, err := api.NewClient(base.String(), api.WithHTTPClient(d))
 	if err != nil {
-		return nil, fmt.Errorf("moneykit: New: %w", err)
+		return nil, fmt.Errorf("moneykit: %w", err)
 	}
-	return &Client{gen: gen, base: base, editors: editors}, nil
+	return &Client{gen: gen, base: base, editors: editors, doer: d, version: api.MoneyKitVersion(cfg.apiVersion), defaults: cfg.call}, nil
 }
 
 // parseBaseURL accepts https URLs, and http URLs whose host is loopback.

@@ -113,6 +113,8 @@ type Error struct {
 	// Body is a short, printable excerpt of a body that was not a MoneyKit error (an HTML
 	// page from a proxy, say); empty otherwise.
 	Body string
+	// Attempts is how many attempts the call made (retries and a token refresh included).
+	Attempts int
 	// Err is the underlying cause, if any (for example a JSON decoding error).
 	Err error
 }
@@ -154,6 +156,11 @@ func (e *Error) Error() string {
 		b.WriteString(" (retry after ")
 		b.WriteString(e.RetryAfter.String())
 		b.WriteString(")")
+	}
+	if e.Attempts > 1 {
+		b.WriteString(" (after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts)")
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -199,11 +206,13 @@ type errorBody struct {
 // maxExcerpt bounds Error.Body: enough to recognise a proxy's page, short enough for a log.
 const maxExcerpt = 200
 
-// excerpt makes a short, single-line, valid UTF-8 excerpt of body, with secret removed.
-func excerpt(body []byte, secret string) string {
+// excerpt makes a short, single-line, valid UTF-8 excerpt of body, with secrets removed.
+func excerpt(body []byte, secrets []string) string {
 	s := strings.TrimSpace(string(body))
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, "[REDACTED]")
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder

@@ -62,9 +62,15 @@ func TestAgainstFake(t *testing.T) {
 			t.Fatalf("PATCH %d: %v", i+1, err)
 		}
 	}
-	_, err = c.UpdateLink(ctx, moneykittest.SeedLinkID, patch)
+	// The 15 s wait is over this call's budget: the error comes back at once, not after
+	// sleeping.
+	start := time.Now()
+	_, err = c.UpdateLink(ctx, moneykittest.SeedLinkID, patch, wrapper.WithMaxRetryWait(time.Second))
 	var e *wrapper.Error
-	if !errors.Is(err, wrapper.ErrRateLimited) || !errors.As(err, &e) || e.RetryAfter != 15*time.Second {
+	if !errors.Is(err, wrapper.ErrRateLimited) || !errors.As(err, &e) || e.RetryAfter != 15*time.Second || e.Attempts != 1 {
 		t.Errorf("5th PATCH: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("5th PATCH took %v: it slept", d)
 	}
 }

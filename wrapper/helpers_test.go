@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/halyard-labs/moneykit-go/spec"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -91,7 +92,9 @@ func setupWith(t *testing.T, strict bool, opts ...wrapper.Option) (*wrapper.Clie
 		fail = func(error) {}
 	}
 	hc := &http.Client{Transport: specValidator(t).WithBasePath(prefix).Transport(s.Client().Transport, fail)}
-	all := append([]wrapper.Option{wrapper.WithBaseURL(s.URL + prefix), wrapper.WithHTTPClient(hc)}, opts...)
+	// Single attempts unless a test asks for retries: most tests look at one answer.
+	all := append([]wrapper.Option{wrapper.WithBaseURL(s.URL + prefix), wrapper.WithHTTPClient(hc),
+		wrapper.WithMaxRetries(0), wrapper.WithRetryBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
 	c, err := wrapper.New(testToken, all...)
 	if err != nil {
 		t.Fatal(err)

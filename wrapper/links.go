@@ -48,19 +48,29 @@ func checkLinkID(id string) error {
 	return nil
 }
 
-// begin checks what every call needs before a request is built.
-func (c *Client) begin(ctx context.Context, id string) error {
+// begin checks what every call needs before a request is built, and makes the call's
+// state, which the doer reads from the context.
+func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (context.Context, *callState, error) {
 	if c == nil || c.gen == nil {
-		return ErrNoClient
+		return nil, nil, ErrNoClient
 	}
 	if ctx == nil {
-		return errors.New("moneykit: nil context.Context")
+		return nil, nil, errors.New("moneykit: nil context.Context")
 	}
 	if err := checkLinkID(id); err != nil {
-		return err
+		return nil, nil, err
 	}
 	// A call whose context is already done sends nothing.
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	cs := &callState{cfg: c.defaults}
+	for _, o := range opts {
+		if o != nil {
+			o.applyCall(&cs.cfg)
+		}
+	}
+	return context.WithValue(ctx, callKey{}, cs), cs, nil
 }
 
 // UpdateLink changes a link's webhook and tags (PATCH /links/{id}, "Update Link") and
@@ -69,21 +79,23 @@ func (c *Client) begin(ctx context.Context, id string) error {
 // The link id is path-escaped; ids that cannot be sent ("", ".", "..", control characters,
 // over MaxLinkIDLen bytes) fail with ErrInvalidLinkID and a webhook that is not an absolute
 // http(s) URL fails with ErrInvalidWebhook, before anything is sent. PATCH sets absolute
-// values, so repeating a call is safe.
-func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams) (*Link, error) {
-	if err := c.begin(ctx, id); err != nil {
+// values, so it is safe to retry, and it is retried as the client's options say (opts
+// change that for this call).
+func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts ...CallOption) (*Link, error) {
+	ctx, cs, err := c.begin(ctx, id, opts)
+	if err != nil {
 		return nil, err
 	}
 	body, err := p.body()
 	if err != nil {
 		return nil, err
 	}
-	rsp, err := c.gen.UpdateLink(ctx, id, body, c.editors...)
+	rsp, err := c.gen.UpdateLink(ctx, id, &api.UpdateLinkParams{MoneyKitVersion: &c.version}, body, c.editors...)
 	if err != nil {
 		return nil, callError(ctx, http.MethodPatch, id, err)
 	}
 	if rsp.StatusCode != http.StatusOK {
-		return nil, c.apiError(http.MethodPatch, id, rsp)
+		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
 	}
 	parsed, err := api.ParseUpdateLinkResponse(rsp)
 	rsp.Body.Close()
@@ -106,17 +118,24 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams) (*Li
 // DeleteLink deletes a link and disables its access token (DELETE /links/{id}, "Delete
 // Link"). It returns nil when the API answers 200 (the reference) or 204 (MoneyKit's SDKs).
 // Deleting a deleted link fails with ErrLinkDeleted; one deleted over 90 days ago, with
-// ErrNotFound.
-func (c *Client) DeleteLink(ctx context.Context, id string) error {
-	if err := c.begin(ctx, id); err != nil {
+// ErrNotFound. But when an earlier attempt of this same call may have reached the server
+// (its answer was lost, timed out or was a 5xx) and a retry answers 410, that earlier
+// attempt deleted the link: DeleteLink reports success.
+func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) error {
+	ctx, cs, err := c.begin(ctx, id, opts)
+	if err != nil {
 		return err
 	}
-	rsp, err := c.gen.DeleteLink(ctx, id, c.editors...)
+	rsp, err := c.gen.DeleteLink(ctx, id, &api.DeleteLinkParams{MoneyKitVersion: &c.version}, c.editors...)
 	if err != nil {
 		return callError(ctx, http.MethodDelete, id, err)
 	}
+	if rsp.StatusCode == http.StatusGone && cs.maybeReached {
+		rsp.Body.Close()
+		return nil
+	}
 	if rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent {
-		return c.apiError(http.MethodDelete, id, rsp)
+		return c.apiError(http.MethodDelete, id, rsp, cs)
 	}
 	// The status says it all; drain the body (capped) so the connection is reused.
 	_, err = io.Copy(io.Discard, rsp.Body)
@@ -153,9 +172,9 @@ func malformed(method, id string, status int, cause error) *Error {
 
 // apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,
 // an unknown error_code, HTML from a proxy, or nothing. It closes the body.
-func (c *Client) apiError(method, id string, rsp *http.Response) error {
+func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) error {
 	defer rsp.Body.Close()
-	e := &Error{Method: method, LinkID: id, StatusCode: rsp.StatusCode}
+	e := &Error{Method: method, LinkID: id, StatusCode: rsp.StatusCode, Attempts: cs.attempts}
 	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(rsp.Header.Get("Retry-After"), time.Now())
 	}
@@ -182,16 +201,8 @@ func (c *Client) apiError(method, id string, rsp *http.Response) error {
 		e.ValidationErrors = body.ValidationErrors
 		return e
 	}
-	e.Body = excerpt(bytes.TrimSpace(raw), c.secret())
+	e.Body = excerpt(bytes.TrimSpace(raw), c.doer.creds.secrets())
 	return e
-}
-
-// secret is the bare token, for scrubbing it from echoed bodies.
-func (c *Client) secret() string {
-	if d, ok := c.gen.Client.(*doer); ok {
-		return strings.TrimPrefix(d.token, "Bearer ")
-	}
-	return ""
 }
 
 // redactLocation keeps only scheme, host and path of a redirect target.
@@ -204,5 +215,5 @@ func redactLocation(loc string) string {
 			loc = loc[:j+2] + loc[i+1:]
 		}
 	}
-	return excerpt([]byte(loc), "")
+	return excerpt([]byte(loc), nil)
 }

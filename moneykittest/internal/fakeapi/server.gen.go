@@ -239,6 +239,36 @@ func (e RateLimitExceededErrorErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for TokenRequestGrantType.
+const (
+	TokenRequestGrantTypeClientCredentials TokenRequestGrantType = "client_credentials"
+)
+
+// Valid indicates whether the value is a known member of the TokenRequestGrantType enum.
+func (e TokenRequestGrantType) Valid() bool {
+	switch e {
+	case TokenRequestGrantTypeClientCredentials:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenResponseTokenType.
+const (
+	TokenResponseTokenTypeBearer TokenResponseTokenType = "bearer"
+)
+
+// Valid indicates whether the value is a known member of the TokenResponseTokenType enum.
+func (e TokenResponseTokenType) Valid() bool {
+	switch e {
+	case TokenResponseTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UnauthorizedErrorErrorCode.
 const (
 	UnauthorizedErrorErrorCodeAPIErrorAuthUnauthorized UnauthorizedErrorErrorCode = "api_error.auth.unauthorized"
@@ -278,6 +308,21 @@ const (
 func (e ValidationFailedErrorErrorCode) Valid() bool {
 	switch e {
 	case ValidationFailedErrorErrorCodeAPIErrorRequestValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyKitVersion.
+const (
+	MoneyKitVersionN20230218 MoneyKitVersion = "2023-02-18"
+)
+
+// Valid indicates whether the value is a known member of the MoneyKitVersion enum.
+func (e MoneyKitVersion) Valid() bool {
+	switch e {
+	case MoneyKitVersionN20230218:
 		return true
 	default:
 		return false
@@ -501,6 +546,36 @@ type RateLimitExceededError struct {
 // RateLimitExceededErrorErrorCode defines model for RateLimitExceededError.ErrorCode.
 type RateLimitExceededErrorErrorCode string
 
+// TokenRequest defines model for TokenRequest.
+type TokenRequest struct {
+	// ClientID Your client id, unless sent as HTTP Basic credentials.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret Your client secret, unless sent as HTTP Basic credentials.
+	ClientSecret *string               `json:"client_secret,omitempty"`
+	GrantType    TokenRequestGrantType `json:"grant_type"`
+
+	// Scope Space-separated scopes; all of the client's by default.
+	Scope *string `json:"scope,omitempty"`
+}
+
+// TokenRequestGrantType defines model for TokenRequest.GrantType.
+type TokenRequestGrantType string
+
+// TokenResponse defines model for TokenResponse.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn Seconds until the token expires.
+	//
+	// Example: 3600
+	ExpiresIn int                    `json:"expires_in"`
+	TokenType TokenResponseTokenType `json:"token_type"`
+}
+
+// TokenResponseTokenType defines model for TokenResponse.TokenType.
+type TokenResponseTokenType string
+
 // UnauthorizedError defines model for UnauthorizedError.
 type UnauthorizedError struct {
 	DocumentationURL *string                    `json:"documentation_url,omitempty"`
@@ -587,6 +662,9 @@ type ValidationFailedErrorErrorCode string
 // LinkID defines model for LinkID.
 type LinkID = string
 
+// MoneyKitVersion defines model for MoneyKitVersion.
+type MoneyKitVersion string
+
 // BadState A 422 body; error_code tells which.
 type BadState = UnprocessableError
 
@@ -604,6 +682,21 @@ type RateLimited = RateLimitExceededError
 
 // Unauthorized A 401 body; error_code tells which.
 type Unauthorized = AuthError
+
+// DeleteLinkParams defines parameters for DeleteLink.
+type DeleteLinkParams struct {
+	// MoneyKitVersion The API version. There is one; MoneyKit's SDKs always send it.
+	MoneyKitVersion *MoneyKitVersion `json:"MoneyKit-Version,omitempty"`
+}
+
+// UpdateLinkParams defines parameters for UpdateLink.
+type UpdateLinkParams struct {
+	// MoneyKitVersion The API version. There is one; MoneyKit's SDKs always send it.
+	MoneyKitVersion *MoneyKitVersion `json:"MoneyKit-Version,omitempty"`
+}
+
+// GenerateAccessTokenFormdataRequestBody defines body for GenerateAccessToken for application/x-www-form-urlencoded ContentType.
+type GenerateAccessTokenFormdataRequestBody = TokenRequest
 
 // UpdateLinkJSONRequestBody defines body for UpdateLink for application/json ContentType.
 type UpdateLinkJSONRequestBody = UpdateLinkRequest
@@ -910,12 +1003,15 @@ func (t *ValidationErrorItem_Location_Item) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GenerateAccessToken Generate Access Token
+	// (POST /auth/token)
+	GenerateAccessToken(w http.ResponseWriter, r *http.Request)
 	// DeleteLink Delete Link
 	// (DELETE /links/{id})
-	DeleteLink(w http.ResponseWriter, r *http.Request, id LinkID)
+	DeleteLink(w http.ResponseWriter, r *http.Request, id LinkID, params DeleteLinkParams)
 	// UpdateLink Update Link
 	// (PATCH /links/{id})
-	UpdateLink(w http.ResponseWriter, r *http.Request, id LinkID)
+	UpdateLink(w http.ResponseWriter, r *http.Request, id LinkID, params UpdateLinkParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -926,6 +1022,20 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// GenerateAccessToken operation middleware
+func (siw *ServerInterfaceWrapper) GenerateAccessToken(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GenerateAccessToken(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // DeleteLink operation middleware
 func (siw *ServerInterfaceWrapper) DeleteLink(w http.ResponseWriter, r *http.Request) {
@@ -942,8 +1052,32 @@ func (siw *ServerInterfaceWrapper) DeleteLink(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteLinkParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "MoneyKit-Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("MoneyKit-Version")]; found {
+		var MoneyKitVersion MoneyKitVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "MoneyKit-Version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "MoneyKit-Version", valueList[0], &MoneyKitVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "MoneyKit-Version", Err: err})
+			return
+		}
+
+		params.MoneyKitVersion = &MoneyKitVersion
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteLink(w, r, id)
+		siw.Handler.DeleteLink(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -968,8 +1102,32 @@ func (siw *ServerInterfaceWrapper) UpdateLink(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateLinkParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "MoneyKit-Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("MoneyKit-Version")]; found {
+		var MoneyKitVersion MoneyKitVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "MoneyKit-Version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "MoneyKit-Version", valueList[0], &MoneyKitVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "MoneyKit-Version", Err: err})
+			return
+		}
+
+		params.MoneyKitVersion = &MoneyKitVersion
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateLink(w, r, id)
+		siw.Handler.UpdateLink(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1101,6 +1259,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/links/{id}", wrapper.DeleteLink)
 	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/links/{id}", wrapper.UpdateLink)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/auth/token", wrapper.GenerateAccessToken)
 
 	return m
 }
@@ -1140,8 +1299,76 @@ func (t *UnauthorizedJSONResponse) UnmarshalJSON(b []byte) error {
 	return (*AuthError)(t).UnmarshalJSON(b)
 }
 
+type GenerateAccessTokenRequestObject struct {
+	Body *GenerateAccessTokenFormdataRequestBody
+}
+
+type GenerateAccessTokenResponseObject interface {
+	VisitGenerateAccessTokenResponse(w http.ResponseWriter) error
+}
+
+type GenerateAccessToken201JSONResponse TokenResponse
+
+func (response GenerateAccessToken201JSONResponse) VisitGenerateAccessTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAccessToken400JSONResponse UnauthorizedError
+
+func (response GenerateAccessToken400JSONResponse) VisitGenerateAccessTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAccessToken401JSONResponse UnauthorizedError
+
+func (response GenerateAccessToken401JSONResponse) VisitGenerateAccessTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAccessToken429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GenerateAccessToken429JSONResponse) VisitGenerateAccessTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteLinkRequestObject struct {
-	ID LinkID `json:"id"`
+	ID     LinkID `json:"id"`
+	Params DeleteLinkParams
 }
 
 type DeleteLinkResponseObject interface {
@@ -1258,8 +1485,9 @@ func (response DeleteLink429JSONResponse) VisitDeleteLinkResponse(w http.Respons
 }
 
 type UpdateLinkRequestObject struct {
-	ID   LinkID `json:"id"`
-	Body *UpdateLinkJSONRequestBody
+	ID     LinkID `json:"id"`
+	Params UpdateLinkParams
+	Body   *UpdateLinkJSONRequestBody
 }
 
 type UpdateLinkResponseObject interface {
@@ -1369,6 +1597,9 @@ func (response UpdateLink429JSONResponse) VisitUpdateLinkResponse(w http.Respons
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GenerateAccessToken Generate Access Token
+	// (POST /auth/token)
+	GenerateAccessToken(ctx context.Context, request GenerateAccessTokenRequestObject) (GenerateAccessTokenResponseObject, error)
 	// DeleteLink Delete Link
 	// (DELETE /links/{id})
 	DeleteLink(ctx context.Context, request DeleteLinkRequestObject) (DeleteLinkResponseObject, error)
@@ -1416,11 +1647,47 @@ type strictHandler struct {
 	options     StrictHTTPServerOptions
 }
 
+// GenerateAccessToken operation middleware
+func (sh *strictHandler) GenerateAccessToken(w http.ResponseWriter, r *http.Request) {
+	var request GenerateAccessTokenRequestObject
+
+	if err := r.ParseForm(); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
+		return
+	}
+	var body GenerateAccessTokenFormdataRequestBody
+	if err := runtime.BindForm(&body, r.Form, nil, nil); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't bind formdata: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateAccessToken(ctx, request.(GenerateAccessTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateAccessToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GenerateAccessTokenResponseObject); ok {
+		if err := validResponse.VisitGenerateAccessTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DeleteLink operation middleware
-func (sh *strictHandler) DeleteLink(w http.ResponseWriter, r *http.Request, id LinkID) {
+func (sh *strictHandler) DeleteLink(w http.ResponseWriter, r *http.Request, id LinkID, params DeleteLinkParams) {
 	var request DeleteLinkRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteLink(ctx, request.(DeleteLinkRequestObject))
@@ -1443,10 +1710,11 @@ func (sh *strictHandler) DeleteLink(w http.ResponseWriter, r *http.Request, id L
 }
 
 // UpdateLink operation middleware
-func (sh *strictHandler) UpdateLink(w http.ResponseWriter, r *http.Request, id LinkID) {
+func (sh *strictHandler) UpdateLink(w http.ResponseWriter, r *http.Request, id LinkID, params UpdateLinkParams) {
 	var request UpdateLinkRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body UpdateLinkJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
