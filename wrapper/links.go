@@ -103,14 +103,14 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, callError(ctx, http.MethodPatch, id, err)
 		}
-		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, err)
+		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err)
 	}
 	link := parsed.JSON200
 	if link == nil {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, fmt.Errorf("Content-Type %q is not JSON", rsp.Header.Get("Content-Type")))
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", rsp.Header.Get("Content-Type")))
 	}
 	if link.LinkID == "" || link.State == "" {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, errors.New("the body is not a link: link_id or state missing"))
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id or state missing"))
 	}
 	return link, nil
 }
@@ -156,18 +156,18 @@ func callError(ctx context.Context, method, id string, err error) error {
 }
 
 // bodyError reports a success status whose body could not be read or decoded.
-func bodyError(method, id string, status int, err error) *Error {
+func bodyError(method, id string, status, attempts int, err error) *Error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var timeErr *time.ParseError
 	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.As(err, &timeErr) || errors.Is(err, api.ErrTimestampNotString) {
-		return malformed(method, id, status, err)
+		return malformed(method, id, status, attempts, err)
 	}
-	return &Error{Method: method, LinkID: id, StatusCode: status, Err: err}
+	return &Error{Method: method, LinkID: id, StatusCode: status, Attempts: attempts, Err: err}
 }
 
-func malformed(method, id string, status int, cause error) *Error {
-	return &Error{Method: method, LinkID: id, StatusCode: status, Err: fmt.Errorf("%w: %w", ErrMalformedResponse, cause)}
+func malformed(method, id string, status, attempts int, cause error) *Error {
+	return &Error{Method: method, LinkID: id, StatusCode: status, Attempts: attempts, Err: fmt.Errorf("%w: %w", ErrMalformedResponse, cause)}
 }
 
 // apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,

@@ -223,10 +223,15 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 	}
 }
 
-func call(c *wrapper.Client, method string) error {
-	if method == http.MethodDelete {
-		return c.DeleteLink(context.Background(), linkID)
+// call makes one call of the method on a link (linkID unless one is given).
+func call(c *wrapper.Client, method string, id ...string) error {
+	target := linkID
+	if len(id) > 0 {
+		target = id[0]
 	}
-	_, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")})
+	if method == http.MethodDelete {
+		return c.DeleteLink(context.Background(), target)
+	}
+	_, err := c.UpdateLink(context.Background(), target, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")})
 	return err
 }

@@ -15,6 +15,9 @@ import (
 // server's x-should-retry header overrides the status rule.
 func retryable(resp *http.Response, err error) (bool, string) {
 	if err != nil {
+		if errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrTokenSource) {
+			return false, "" // the same again would fail the same way
+		}
 		return true, "connection error"
 	}
 	switch strings.ToLower(resp.Header.Get("X-Should-Retry")) {

@@ -50,15 +50,11 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		resp, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
 		if ctx.Err() != nil {
-			if resp != nil {
-				resp.Body.Close()
-			}
 			return nil, ctx.Err()
 		}
 		if err == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && used != "" {
 			if expired := peekExpired(resp); expired && d.creds.expired(used) {
 				// Refresh once and try again at once; this is not one of the retries.
-				resp.Body.Close()
 				refreshed = true
 				if !rewind(req) {
 					return nil, errors.New("request body cannot be replayed for a retry")
@@ -81,10 +77,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		cs.maybeReached = cs.maybeReached || mayHaveReachedServer(resp, err)
-		if resp != nil {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-			resp.Body.Close()
-		}
+
 		if !rewind(req) {
 			return d.final(nil, fmt.Errorf("request body cannot be replayed for a retry: %w", err), cs)
 		}
@@ -95,40 +88,65 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// attempt sends one copy of req, with credentials and its own timeout. The timeout's
-// context is released when the response body is closed.
+// attempt sends one copy of req, with credentials and its own timeout, and reads the
+// whole answer (these are a few KiB, capped): a connection that breaks mid-body is then a
+// failed attempt that can be retried, and the timeout covers the body too.
 func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*http.Response, string, error) {
 	actx, cancel := context.WithTimeout(ctx, cs.cfg.attemptTimeout)
+	defer cancel()
 	r := req.WithContext(actx)
-
 	used, err := d.creds.apply(actx, r)
 	if err != nil {
-		cancel()
 		return nil, "", err
 	}
 	resp, err := d.client.Do(r)
+	if err == nil {
+		if resp.ContentLength > d.maxBody {
+			resp.Body.Close()
+			return nil, used, &bodyTooLargeError{limit: d.maxBody, status: resp.StatusCode}
+		}
+		var raw []byte
+		raw, err = readCapped(resp.Body, resp.ContentLength, d.maxBody, resp.StatusCode)
+		resp.Body.Close()
+		resp.Body = &bufferedBody{Reader: bytes.NewReader(raw)}
+	}
 	if err != nil {
-		cancel()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("attempt timed out after %v: %w", cs.cfg.attemptTimeout, err)
 		}
 		return nil, used, err
 	}
-	resp.Body = &body{rc: resp.Body, left: d.maxBody, limit: d.maxBody, status: resp.StatusCode, cancel: cancel}
 	return resp, used, nil
 }
 
-// final hands the last outcome to the caller, with the body capped.
+// readCapped reads a body of at most limit bytes; size is the declared length or -1.
+func readCapped(rc io.Reader, size, limit int64, status int) ([]byte, error) {
+	if size < 0 || size > limit {
+		size = 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, &bodyTooLargeError{limit: limit, status: status}
+	}
+	return buf.Bytes(), nil
+}
+
+// bufferedBody is a response body already read into memory.
+type bufferedBody struct{ *bytes.Reader }
+
+func (bufferedBody) Close() error { return nil }
+
+// final hands the last outcome to the caller.
 func (d *doer) final(resp *http.Response, err error, cs *callState) (*http.Response, error) {
 	if err != nil {
 		if cs.attempts > 1 {
 			return nil, fmt.Errorf("after %d attempts: %w", cs.attempts, err)
 		}
 		return nil, err
-	}
-	if resp.ContentLength > d.maxBody {
-		resp.Body.Close()
-		return nil, &bodyTooLargeError{limit: d.maxBody, status: resp.StatusCode}
 	}
 	return resp, nil
 }
@@ -155,14 +173,15 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// peekExpired reads a 401's body to see whether the token expired, and puts the body back.
+// peekExpired reads a 401's buffered body to see whether the token expired, and rewinds it.
 func peekExpired(resp *http.Response) bool {
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	if err != nil {
+	bb, ok := resp.Body.(*bufferedBody)
+	if !ok {
 		return false
 	}
+	raw := make([]byte, bb.Len())
+	bb.Read(raw)
+	bb.Seek(0, io.SeekStart)
 	var b struct {
 		Code string `json:"error_code"`
 	}
@@ -183,36 +202,3 @@ func (e *bodyTooLargeError) Error() string {
 }
 
 func (e *bodyTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
-
-// body caps a response body (a read past the limit fails rather than handing on a silently
-// cut body) and ends the attempt's timeout when closed.
-type body struct {
-	rc     io.ReadCloser
-	left   int64
-	limit  int64
-	status int
-	over   bool
-	cancel context.CancelFunc
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	if b.over {
-		return 0, &bodyTooLargeError{limit: b.limit, status: b.status}
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	if int64(n) > b.left {
-		b.over = true
-		return int(b.left), &bodyTooLargeError{limit: b.limit, status: b.status}
-	}
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *body) Close() error {
-	err := b.rc.Close()
-	b.cancel()
-	return err
-}
