@@ -25,8 +25,8 @@ generate:
 
 ## check-generated: fail when the committed generated code differs from what generate makes
 check-generated: generate
-	@if [ -n "$$(git status --porcelain -- api spec cmd moneykittest)" ]; then \
-		echo "generated code is stale; run 'make generate' and commit:"; git status --porcelain; git diff --stat; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- '*.gen.go')" ]; then \
+		echo "generated code is stale; run 'make generate' and commit:"; git status --porcelain -- '*.gen.go'; git diff --stat -- '*.gen.go'; exit 1; fi
 
 ## spec: validate openapi.yaml (kin-openapi, examples included) and the fixtures
 spec:

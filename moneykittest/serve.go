@@ -1,8 +1,8 @@
 package moneykittest
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"

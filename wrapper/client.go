@@ -65,10 +65,11 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 	})
 }
 
-// NewFromTokenSource returns a Client that takes access tokens from ts (for example an
-// oauth2.ReuseTokenSource of your own). Tokens are cached until they expire; when the API
-// answers api_error.auth.expired_access_token the client gets a new token and retries
-// once, and concurrent calls share that one refresh.
+// NewFromTokenSource returns a Client that takes access tokens from ts. The client caches
+// each token until it expires; when the API answers api_error.auth.expired_access_token
+// it asks ts again and retries once, and concurrent calls share that one refresh. So ts
+// should fetch a new token on each call: an oauth2.ReuseTokenSource would hand back the
+// refused token until its own idea of its expiry.
 func NewFromTokenSource(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, errors.New("moneykit: NewFromTokenSource: nil token source")
@@ -98,9 +99,18 @@ func NewClientCredentials(clientID, clientSecret string, opts ...Option) (*Clien
 			AuthStyle:    oauth2.AuthStyleInParams,
 		}
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
-		return &tokenSource{src: cc.TokenSource(ctx), secret: clientSecret}, nil
+		return &tokenSource{src: fetchSource{cc: &cc, ctx: ctx}, secret: clientSecret}, nil
 	})
 }
+
+// fetchSource asks the token endpoint on every call: the client's own cache decides when,
+// and can drop a token the API refused early (cc.TokenSource's cache cannot).
+type fetchSource struct {
+	cc  *clientcredentials.Config
+	ctx context.Context
+}
+
+func (s fetchSource) Token() (*oauth2.Token, error) { return s.cc.Token(s.ctx) }
 
 // NewWithClientHeaders returns a Client that sends the client id and secret on every
 // request (X-Client-Id and X-Client-Secret), MoneyKit's mode without a token exchange.

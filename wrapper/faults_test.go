@@ -198,4 +198,3 @@ func TestRetryEdges(t *testing.T) {
 		t.Errorf("WithMaxRetries(4) per call: %v, %d requests", err, len(srv.Requests()))
 	}
 }
-
