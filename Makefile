@@ -32,5 +32,12 @@ check-generated: generate
 spec:
 	$(GO) test -count=1 -run 'TestSpec|TestValidateExamples|TestFixtures' ./spec
 
+FUZZTIME ?= 30s
+FUZZ_TARGETS = FuzzErrorBody FuzzLinkDecode FuzzLinkID FuzzUpdateParams
+
+## fuzz: run each fuzz target for FUZZTIME (CI: FUZZTIME=3s)
+fuzz:
+	@for f in $(FUZZ_TARGETS); do echo "== $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./wrapper || exit 1; done
+
 ## check: everything CI runs
-check: lint check-generated spec test
+check: lint check-generated spec test fuzz

@@ -116,6 +116,12 @@ func readAll(t testing.TB, r *http.Request) []byte {
 	return b
 }
 
+// readFixture reads a file under ../testdata as a string.
+func readFixture(name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	return string(b), err
+}
+
 // fixture reads a file under ../testdata.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

@@ -97,6 +97,10 @@ func (t LinkTagsChange) Tags() ([]string, bool) {
 // refuses to send.
 var ErrInvalidWebhook = errors.New("moneykit: invalid webhook URL")
 
+// ErrInvalidLinkTags is matched (errors.Is) by the error for tags that cannot be sent as
+// they are: JSON would silently replace bytes that are not UTF-8.
+var ErrInvalidLinkTags = errors.New("moneykit: invalid link tags")
+
 // maxWebhookLen is the spec's maxLength for webhook, in characters.
 const maxWebhookLen = 65536
 
@@ -142,6 +146,11 @@ func (p UpdateParams) body() (api.UpdateLinkRequest, error) {
 	}
 	if p.LinkTags.set {
 		tags := p.LinkTags.tags
+		for i, t := range tags {
+			if !utf8.ValidString(t) {
+				return req, fmt.Errorf("%w: tag %d is not valid UTF-8", ErrInvalidLinkTags, i)
+			}
+		}
 		if tags == nil { // a nil slice would marshal as null, which the API rejects
 			tags = []string{}
 		}

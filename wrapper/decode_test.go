@@ -1,0 +1,121 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/halyard-labs/moneykit-go/api"
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// Enum values this version does not know, zone-less and fractional timestamps, and null or
+// absent optional fields all decode; the unknown values are visible to the caller.
+func TestTolerantDecoding(t *testing.T) {
+	body := `{
+	  "link_id": "mk_1", "institution_id": "new_bank", "institution_name": "New Bank",
+	  "institution_avatar": "https://example.com/a.png",
+	  "state": "suspended", "error_code": "brand_new_error", "provider": "teller",
+	  "last_synced_at": "2023-02-16T09:14:11.250",
+	  "webhook": null, "link_tags": null, "tags": null,
+	  "products": {
+	    "accounts": {"refreshed_at": null, "last_attempted_at": "2023-02-16T09:14:11+01:00", "error_code": null, "error_message": null, "unavailable": null},
+	    "payments": {"refreshed_at": "2023-02-16T09:14:11Z"}
+	  },
+	  "available_products": ["payments", "accounts"],
+	  "a_field_from_the_future": {"x": 1}
+	}`
+	c := memClient(t, answer(200, "application/json", []byte(body)))
+	link, err := c.UpdateLink(context.Background(), "mk_1", wrapper.UpdateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if link.State != "suspended" || link.Provider == nil || *link.Provider != "teller" {
+		t.Errorf("unknown enums lost: state %q provider %v", link.State, link.Provider)
+	}
+	if code, err := link.ErrorCode.Get(); err != nil || code != "brand_new_error" {
+		t.Errorf("error_code = %q, %v", code, err)
+	}
+	if link.State.Valid() || !api.LinkStateConnected.Valid() {
+		t.Error("Valid() does not tell known from unknown states")
+	}
+	if want := time.Date(2023, 2, 16, 9, 14, 11, 250e6, time.UTC); link.LastSyncedAt == nil || !link.LastSyncedAt.Equal(want) {
+		t.Errorf("last_synced_at = %v", link.LastSyncedAt)
+	}
+	if link.Webhook != nil || link.LinkTags != nil || link.Tags != nil {
+		t.Error("null optional fields decoded as values")
+	}
+	acc := link.Products.Accounts
+	if acc == nil || acc.RefreshedAt != nil || acc.LastAttemptedAt == nil || !acc.LastAttemptedAt.Equal(time.Date(2023, 2, 16, 8, 14, 11, 0, time.UTC)) {
+		t.Errorf("accounts = %+v", acc)
+	}
+	if len(link.AvailableProducts) != 2 || link.AvailableProducts[0] != "payments" {
+		t.Errorf("available_products = %v", link.AvailableProducts)
+	}
+}
+
+func TestInvalidLinkTagsSendNothing(t *testing.T) {
+	c, s := setup(t)
+	_, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("ok", "bad\xff")})
+	if !errors.Is(err, wrapper.ErrInvalidLinkTags) || s.count() != 0 {
+		t.Errorf("err = %v, %d requests", err, s.count())
+	}
+}
+
+// Hundreds of concurrent calls on one client against the fake, with retries through
+// injected faults (run with -race).
+func TestManyConcurrentCallsAgainstFake(t *testing.T) {
+	srv := fakeServer(t, moneykittest.WithoutSeed())
+	const n = 300
+	for i := range n {
+		if err := srv.AddLink(api.Link{
+			LinkID: fmt.Sprintf("mk_bulk_%03d", i), InstitutionID: "chase", InstitutionName: "Chase",
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected,
+			AvailableProducts: []api.Product{},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: 20})
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultDrop, Times: 10})
+	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL), wrapper.WithMaxRetries(5), wrapper.WithRetryBackoff(time.Millisecond, 20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("mk_bulk_%03d", i)
+			if i%2 == 0 {
+				errs <- c.DeleteLink(context.Background(), id)
+				return
+			}
+			_, err := c.UpdateLink(context.Background(), id, wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://example.com/" + id)})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range n {
+		id := fmt.Sprintf("mk_bulk_%03d", i)
+		l, _ := srv.Link(id)
+		if i%2 == 0 && l.State != api.LinkStateDeleted || i%2 == 1 && (l.Webhook == nil || *l.Webhook != "https://example.com/"+id) {
+			t.Errorf("%s not done: %+v", id, l)
+		}
+	}
+	if got := len(srv.Requests()); got < n+30 {
+		t.Errorf("requests = %d, want at least %d (every fault retried)", got, n+30)
+	}
+}
