@@ -39,5 +39,13 @@ FUZZ_TARGETS = FuzzErrorBody FuzzLinkDecode FuzzLinkID FuzzUpdateParams
 fuzz:
 	@for f in $(FUZZ_TARGETS); do echo "== $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./wrapper || exit 1; done
 
+BENCHCOUNT ?= 10
+
+## bench: per-call cost of the wrapper and the generated client against plain net/http
+## (the floor), printed by benchstat as ratios to the floor
+bench:
+	$(GO) test -run='^$$' -bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' -benchmem -count=$(BENCHCOUNT) -cpu=1,2 ./wrapper > bench.out
+	$(GO) tool benchstat -col /impl bench.out
+
 ## check: everything CI runs
 check: lint check-generated spec test fuzz

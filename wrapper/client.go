@@ -50,7 +50,6 @@ type Client struct {
 	base     *url.URL
 	editors  []api.RequestEditorFn
 	doer     *doer
-	version  api.MoneyKitVersion
 	defaults callConfig
 }
 
@@ -61,7 +60,7 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &staticToken{header: "Bearer " + accessToken, token: accessToken}, nil
+		return &staticToken{header: []string{"Bearer " + accessToken}, token: accessToken}, nil
 	})
 }
 
@@ -172,17 +171,15 @@ func build(opts []Option, creds func(*config, *http.Client) (credentials, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &doer{client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody, defaults: cfg.call}
-	ua := cfg.userAgent
-	editors := append([]api.RequestEditorFn{func(_ context.Context, r *http.Request) error {
-		r.Header.Set("User-Agent", ua)
-		return nil
-	}}, cfg.editors...)
+	d := &doer{
+		client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody, defaults: cfg.call,
+		userAgent: []string{cfg.userAgent}, version: []string{cfg.apiVersion},
+	}
 	gen, err := api.NewClient(base.String(), api.WithHTTPClient(d))
 	if err != nil {
 		return nil, fmt.Errorf("moneykit: %w", err)
 	}
-	return &Client{gen: gen, base: base, editors: editors, doer: d, version: api.MoneyKitVersion(cfg.apiVersion), defaults: cfg.call}, nil
+	return &Client{gen: gen, base: base, editors: cfg.editors, doer: d, defaults: cfg.call}, nil
 }
 
 // parseBaseURL accepts https URLs, and http URLs whose host is loopback.

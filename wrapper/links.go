@@ -64,13 +64,13 @@ func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (conte
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	cs := &callState{cfg: c.defaults}
+	cc := &callCtx{Context: ctx, state: callState{cfg: c.defaults}}
 	for _, o := range opts {
 		if o != nil {
-			o.applyCall(&cs.cfg)
+			o.applyCall(&cc.state.cfg)
 		}
 	}
-	return context.WithValue(ctx, callKey{}, cs), cs, nil
+	return cc, &cc.state, nil
 }
 
 // UpdateLink changes a link's webhook and tags (PATCH /links/{id}, "Update Link") and
@@ -90,24 +90,25 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 	if err != nil {
 		return nil, err
 	}
-	rsp, err := c.gen.UpdateLink(ctx, id, &api.UpdateLinkParams{MoneyKitVersion: &c.version}, body, c.editors...)
+	// MoneyKit-Version (declared in the spec) and User-Agent are set by the doer.
+	rsp, err := c.gen.UpdateLink(ctx, id, nil, body, c.editors...)
 	if err != nil {
 		return nil, callError(ctx, http.MethodPatch, id, err)
 	}
 	if rsp.StatusCode != http.StatusOK {
 		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
 	}
-	parsed, err := api.ParseUpdateLinkResponse(rsp)
-	rsp.Body.Close()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, callError(ctx, http.MethodPatch, id, err)
-		}
-		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err)
+	// The doer has read the body; decode those bytes into the generated type.
+	bb, _ := rsp.Body.(*bufferedBody)
+	if bb == nil {
+		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("response body was not read"))
 	}
-	link := parsed.JSON200
-	if link == nil {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", rsp.Header.Get("Content-Type")))
+	if ct := rsp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct))
+	}
+	link := new(Link)
+	if err := json.Unmarshal(bb.raw, link); err != nil {
+		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err)
 	}
 	if link.LinkID == "" || link.State == "" {
 		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id or state missing"))
@@ -126,7 +127,7 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 	if err != nil {
 		return err
 	}
-	rsp, err := c.gen.DeleteLink(ctx, id, &api.DeleteLinkParams{MoneyKitVersion: &c.version}, c.editors...)
+	rsp, err := c.gen.DeleteLink(ctx, id, nil, c.editors...)
 	if err != nil {
 		return callError(ctx, http.MethodDelete, id, err)
 	}

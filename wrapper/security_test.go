@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -72,7 +73,7 @@ func TestTokenNeverFormatted(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	p := wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://x.test")}
-	for _, v := range []any{c, *c, err, e, *e, p, wrapper.WithBaseURL("https://x.test")} {
+	for _, v := range []any{c, *c, err, e, *e, p, wrapper.WithBaseURL("https://x.test"), wrapper.WithMaxRetries(3), wrapper.WithAttemptTimeout(time.Second)} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 			if got := fmt.Sprintf(verb, v); strings.Contains(got, testToken) {
 				t.Errorf("fmt %s of %T shows the token: %s", verb, v, got)

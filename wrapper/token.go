@@ -23,11 +23,14 @@ type credentials interface {
 	secrets() []string
 }
 
-// staticToken is a fixed access token.
-type staticToken struct{ header, token string }
+// staticToken is a fixed access token. Its header value is built once.
+type staticToken struct {
+	header []string
+	token  string
+}
 
 func (s *staticToken) apply(_ context.Context, req *http.Request) (string, error) {
-	req.Header.Set("Authorization", s.header)
+	req.Header["Authorization"] = s.header
 	return s.token, nil
 }
 

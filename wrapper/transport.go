@@ -21,6 +21,10 @@ type doer struct {
 	host     string
 	maxBody  int64
 	defaults callConfig
+	// Fixed headers, built once: assigning a shared value slice costs no allocation per
+	// request, and nothing downstream of the doer modifies header values.
+	userAgent []string
+	version   []string
 }
 
 // callState is shared by one call and the doer through the request's context.
@@ -34,6 +38,19 @@ type callState struct {
 
 type callKey struct{}
 
+// callCtx carries a call's state in its context: one allocation for both.
+type callCtx struct {
+	context.Context
+	state callState
+}
+
+func (c *callCtx) Value(key any) any {
+	if key == (callKey{}) {
+		return &c.state
+	}
+	return c.Context.Value(key)
+}
+
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != d.scheme || req.URL.Host != d.host {
 		// Only a request editor can get here: it rewrote the URL. Never send credentials on.
@@ -41,6 +58,8 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("request to %s://%s is not the configured base URL; refusing to send credentials", req.URL.Scheme, req.URL.Host)
 	}
 	ctx := req.Context()
+	req.Header["User-Agent"] = d.userAgent
+	req.Header["Moneykit-Version"] = d.version
 	cs, _ := ctx.Value(callKey{}).(*callState)
 	if cs == nil {
 		cs = &callState{cfg: d.defaults}
@@ -92,9 +111,15 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 // whole answer (these are a few KiB, capped): a connection that breaks mid-body is then a
 // failed attempt that can be retried, and the timeout covers the body too.
 func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*http.Response, string, error) {
-	actx, cancel := context.WithTimeout(ctx, cs.cfg.attemptTimeout)
-	defer cancel()
-	r := req.WithContext(actx)
+	// A context of the attempt's own only when the caller's ends later: a cancellable
+	// context costs allocations and work in net/http on every request.
+	actx, r := ctx, req
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > cs.cfg.attemptTimeout {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, cs.cfg.attemptTimeout)
+		defer cancel()
+		r = req.WithContext(actx)
+	}
 	used, err := d.creds.apply(actx, r)
 	if err != nil {
 		return nil, "", err
@@ -108,7 +133,9 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 		var raw []byte
 		raw, err = readCapped(resp.Body, resp.ContentLength, d.maxBody, resp.StatusCode)
 		resp.Body.Close()
-		resp.Body = &bufferedBody{Reader: bytes.NewReader(raw)}
+		bb := &bufferedBody{raw: raw}
+		bb.Reset(raw)
+		resp.Body = bb
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
@@ -121,10 +148,14 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 
 // readCapped reads a body of at most limit bytes; size is the declared length or -1.
 func readCapped(rc io.Reader, size, limit int64, status int) ([]byte, error) {
-	if size < 0 || size > limit {
-		size = 512
+	if size >= 0 { // the common case: one allocation of the exact size
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(rc, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	buf := bytes.NewBuffer(make([]byte, 0, 512))
 	n, err := buf.ReadFrom(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, err
@@ -136,9 +167,12 @@ func readCapped(rc io.Reader, size, limit int64, status int) ([]byte, error) {
 }
 
 // bufferedBody is a response body already read into memory.
-type bufferedBody struct{ *bytes.Reader }
+type bufferedBody struct {
+	bytes.Reader
+	raw []byte
+}
 
-func (bufferedBody) Close() error { return nil }
+func (*bufferedBody) Close() error { return nil }
 
 // final hands the last outcome to the caller.
 func (d *doer) final(resp *http.Response, err error, cs *callState) (*http.Response, error) {
@@ -179,13 +213,10 @@ func peekExpired(resp *http.Response) bool {
 	if !ok {
 		return false
 	}
-	raw := make([]byte, bb.Len())
-	bb.Read(raw)
-	bb.Seek(0, io.SeekStart)
 	var b struct {
 		Code string `json:"error_code"`
 	}
-	return json.Unmarshal(raw, &b) == nil && Code(b.Code) == CodeAccessTokenExpired
+	return json.Unmarshal(bb.raw, &b) == nil && Code(b.Code) == CodeAccessTokenExpired
 }
 
 // ErrResponseTooLarge is matched (errors.Is) by the error for a response body over the
