@@ -20,7 +20,7 @@ import (
 // is cleared so that a router built on the document matches any host, loopback test servers
 // among them; everything else is as written in openapi.yaml.
 func Load(ctx context.Context) (*openapi3.T, error) {
-	doc, err := GetSwagger()
+	doc, err := GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("spec: load embedded openapi.yaml: %w", err)
 	}

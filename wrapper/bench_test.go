@@ -55,7 +55,7 @@ type plainUpdate struct {
 // timestamps, which the plain struct's time.Time can parse too).
 func benchLinkBody(b *testing.B) []byte {
 	b.Helper()
-	doc, err := spec.GetSwagger()
+	doc, err := spec.GetSpec()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -44,6 +44,7 @@ type callConfig struct {
 	maxRetryWait   time.Duration
 	backoffBase    time.Duration
 	backoffMax     time.Duration
+	gate           *gate // a bulk run's shared limiter, if any
 }
 
 // Defaults for retries and timeouts.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -66,6 +68,11 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	}
 	refreshed, retries := false, 0
 	for {
+		if g := cs.cfg.gate; g != nil {
+			if err := g.wait(ctx, linkIDOf(req)); err != nil {
+				return nil, err
+			}
+		}
 		resp, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
 		if ctx.Err() != nil {
@@ -87,7 +94,11 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		}
 		wait := backoff(&cs.cfg, retries)
 		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-			if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
+			ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if g := cs.cfg.gate; g != nil && resp.StatusCode == http.StatusTooManyRequests {
+				g.pause(ra) // every worker of the bulk run waits, not just this one
+			}
+			if ra > 0 {
 				deadline, has := ctx.Deadline()
 				if ra > cs.cfg.maxRetryWait || (has && time.Until(deadline) < ra) {
 					return d.final(resp, nil, cs) // the wait is too long: report it, do not sleep
@@ -183,6 +194,19 @@ func (d *doer) final(resp *http.Response, err error, cs *callState) (*http.Respo
 		return nil, err
 	}
 	return resp, nil
+}
+
+// linkIDOf is the escaped {id} of a /links/{id} request, the key of per-link limits.
+func linkIDOf(req *http.Request) string {
+	p := req.URL.EscapedPath()
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	id, err := url.PathUnescape(p)
+	if err != nil {
+		return p
+	}
+	return id
 }
 
 // rewind gives req a fresh body for another attempt; false if it cannot be replayed.

@@ -1,0 +1,182 @@
+package wrapper_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/halyard-labs/moneykit-go/api"
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// bulkFake is a fake with n plain links mk_bulk_0000.. and a client on it.
+func bulkFake(t *testing.T, n int, opts ...moneykittest.Option) (*moneykittest.Server, *wrapper.Client, []string) {
+	t.Helper()
+	srv := fakeServer(t, append([]moneykittest.Option{moneykittest.WithoutSeed()}, opts...)...)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("mk_bulk_%04d", i)
+		if err := srv.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL), wrapper.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, ids
+}
+
+func perID(srv *moneykittest.Server, method string) map[string]int {
+	m := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Method == method {
+			m[r.LinkID]++
+		}
+	}
+	return m
+}
+
+type collector struct {
+	mu  sync.Mutex
+	got map[string][]wrapper.BulkStatus
+}
+
+func (c *collector) add(r wrapper.BulkResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.got == nil {
+		c.got = map[string][]wrapper.BulkStatus{}
+	}
+	c.got[r.LinkID] = append(c.got[r.LinkID], r.Status)
+}
+
+func TestUpdateLinksDoesEachIDOnce(t *testing.T) {
+	srv, c, ids := bulkFake(t, 60)
+	input := append(append([]string{}, ids...), ids[:10]...) // 10 duplicates
+	input = append(input, "mk_missing_1", "mk_missing_2")     // two that fail
+	var col collector
+	sum, err := c.UpdateLinks(context.Background(), wrapper.IDsFromSlice(input),
+		wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://new.example.com/hook")},
+		wrapper.BulkOptions{Concurrency: 6, Rate: 1000, Burst: 10, OnResult: col.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 60 || sum.Duplicate != 10 || sum.Failed != 2 {
+		t.Errorf("summary = %+v", sum)
+	}
+	for id, n := range perID(srv, "PATCH") {
+		if n != 1 {
+			t.Errorf("%s sent %d times", id, n)
+		}
+	}
+	for _, id := range ids {
+		l, _ := srv.Link(id)
+		if l.Webhook == nil || *l.Webhook != "https://new.example.com/hook" {
+			t.Errorf("%s not updated", id)
+		}
+	}
+	if len(col.got) != 62 || len(col.got["mk_bulk_0003"]) != 2 || col.got["mk_missing_1"][0] != wrapper.BulkFailed {
+		t.Errorf("results: %d ids, mk_bulk_0003 %v", len(col.got), col.got["mk_bulk_0003"])
+	}
+}
+
+func TestDeleteLinksCountsGoneAsDone(t *testing.T) {
+	srv, c, ids := bulkFake(t, 20)
+	if err := c.DeleteLink(context.Background(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: 3})
+	sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromReader(strings.NewReader("# closed account 42\n"+strings.Join(ids, "\n")+"\n\n")),
+		wrapper.BulkOptions{Rate: 1000, Burst: 5})
+	if err != nil || sum.Done != 20 || sum.Failed != 0 {
+		t.Errorf("summary = %+v, err %v", sum, err)
+	}
+	for _, id := range ids {
+		if l, _ := srv.Link(id); l.State != api.LinkStateDeleted {
+			t.Errorf("%s not deleted", id)
+		}
+	}
+}
+
+// The shared limiter holds the rate; a 429 with Retry-After pauses every worker.
+func TestBulkRateAndSharedBackoff(t *testing.T) {
+	srv, c, ids := bulkFake(t, 40)
+	start := time.Now()
+	sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids[:20]), wrapper.BulkOptions{Concurrency: 8, Rate: 20, Burst: 1})
+	if err != nil || sum.Done != 20 {
+		t.Fatalf("summary %+v err %v", sum, err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("20 deletes at 20/s took %v: the rate was not held", d)
+	}
+
+	srv.ResetRequests()
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("1"), Body: rateLimitBody})
+	sum, err = c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids[20:]), wrapper.BulkOptions{Concurrency: 8, Rate: 1000, Burst: 8})
+	if err != nil || sum.Done != 20 || sum.RateLimited != 1 {
+		t.Fatalf("summary %+v err %v", sum, err)
+	}
+	reqs := srv.Requests()
+	var limited time.Time
+	for _, r := range reqs {
+		if r.Status == 429 {
+			limited = r.Time
+		}
+	}
+	// Requests already in flight when the 429 came back land within a few ms; after that,
+	// nothing until the second is over.
+	inFlight := 0
+	for _, r := range reqs {
+		switch d := r.Time.Sub(limited); {
+		case d > 0 && d < 100*time.Millisecond:
+			inFlight++
+		case d >= 100*time.Millisecond && d < 900*time.Millisecond:
+			t.Errorf("request at +%v during the shared pause", d)
+		}
+	}
+	if inFlight > 7 {
+		t.Errorf("%d requests right after the 429: more than were in flight", inFlight)
+	}
+}
+
+func TestBulkCancellation(t *testing.T) {
+	srv, c, ids := bulkFake(t, 200)
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultDelay, Latency: 200 * time.Millisecond, Times: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	var col collector
+	start := time.Now()
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		for _, id := range ids {
+			select {
+			case ch <- id:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	sum, err := c.UpdateLinks(ctx, wrapper.IDsFromChan(ch), wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("x")},
+		wrapper.BulkOptions{Concurrency: 4, Rate: 1000, Burst: 4, OnResult: col.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("stopped %v after the start, want within a second of the cancel", d)
+	}
+	if sum.Done == 0 || sum.Cancelled+sum.NotAttempted == 0 || sum.Done+sum.Cancelled+sum.NotAttempted+sum.Failed != len(col.got) {
+		t.Errorf("summary = %+v, %d ids reported", sum, len(col.got))
+	}
+	for id, st := range col.got {
+		if len(st) != 1 {
+			t.Errorf("%s reported %v", id, st)
+		}
+	}
+}
