@@ -30,6 +30,8 @@ const usage = `moneykit updates and deletes MoneyKit links.
 Usage:
   moneykit update <link-id> [flags]   change a link's webhook and tags
   moneykit delete <link-id> [flags]   delete a link and disable its access token
+  moneykit bulk update|delete --ids FILE|- [flags]
+                                      the same for many links, at the rate limit, resumable
   moneykit demo                       walk through every operation on the embedded fake API
   moneykit version                    print the version
   moneykit help [command]             show help
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "bulk":
+		return runBulk(ctx, rest, getenv, stdout, stderr)
 	case "update", "delete", "demo":
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "moneykit %s (%s, %s/%s)\n", wrapper.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -185,29 +189,39 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func (o *opts) check(cmd string, pos []string, stderr io.Writer) int {
-	bad := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "moneykit %s: "+format+"\nRun 'moneykit %s --help' for usage.\n", append([]any{cmd}, append(a, cmd)...)...)
-		return exitUsage
-	}
 	want := 1
 	if cmd == "demo" {
 		want = 0
 	}
+	msg := ""
 	switch {
 	case len(pos) < want:
-		return bad("missing <link-id>")
+		msg = "missing <link-id>"
 	case len(pos) > want:
-		return bad("unexpected argument %q", pos[want])
-	case o.webhook != "" && o.removeWebhook:
-		return bad("--webhook and --remove-webhook contradict each other")
-	case o.tagsSet && o.clearTags:
-		return bad("--tags and --clear-tags contradict each other")
-	case cmd == "update" && o.webhook == "" && !o.removeWebhook && !o.tagsSet && !o.clearTags:
-		return bad("nothing to change: give --webhook, --remove-webhook, --tags or --clear-tags")
-	case o.timeout < 0:
-		return bad("--timeout must not be negative")
+		msg = fmt.Sprintf("unexpected argument %q", pos[want])
+	default:
+		msg = o.conflicts(cmd)
+	}
+	if msg != "" {
+		fmt.Fprintf(stderr, "moneykit %s: %s\nRun 'moneykit %s --help' for usage.\n", cmd, msg, cmd)
+		return exitUsage
 	}
 	return exitOK
+}
+
+// conflicts names what is wrong with the flags of an update or delete, if anything.
+func (o *opts) conflicts(cmd string) string {
+	switch {
+	case o.webhook != "" && o.removeWebhook:
+		return "--webhook and --remove-webhook contradict each other"
+	case o.tagsSet && o.clearTags:
+		return "--tags and --clear-tags contradict each other"
+	case cmd == "update" && o.webhook == "" && !o.removeWebhook && !o.tagsSet && !o.clearTags:
+		return "nothing to change: give --webhook, --remove-webhook, --tags or --clear-tags"
+	case o.timeout < 0:
+		return "--timeout must not be negative"
+	}
+	return ""
 }
 
 func (o *opts) params() wrapper.UpdateParams {

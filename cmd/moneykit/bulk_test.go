@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/halyard-labs/moneykit-go/api"
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+)
+
+// TestMain lets a test run this program as a separate process (to kill it).
+func TestMain(m *testing.M) {
+	if os.Getenv("MONEYKIT_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// bulkEnv starts a fake with n links and writes their ids to a file.
+func bulkEnv(t *testing.T, n int) (*moneykittest.Server, map[string]string, string, []string) {
+	t.Helper()
+	s, env := fake(t, moneykittest.WithoutSeed())
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("mk_cli_%04d", i)
+		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "ids.txt")
+	if err := os.WriteFile(file, []byte("# ids\n"+strings.Join(ids, "\n")+"\n"+ids[0]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s, env, file, ids
+}
+
+func TestCLIBulk(t *testing.T) {
+	s, env, file, ids := bulkEnv(t, 30)
+	journal := filepath.Join(t.TempDir(), "journal")
+	r := runCLI(t, env, "bulk", "update", "--ids", file, "--webhook", "https://new.example.com/h", "--rate", "60000", "--journal", journal, "--json")
+	var sum map[string]float64
+	if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum["done"] != 30 || sum["duplicate"] != 1 {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	for _, id := range ids {
+		if l, _ := s.Link(id); l.Webhook == nil || *l.Webhook != "https://new.example.com/h" {
+			t.Errorf("%s not updated", id)
+		}
+	}
+	// A second run with the journal sends nothing.
+	before := len(s.Requests())
+	r = runCLI(t, env, "bulk", "update", "--ids", file, "--webhook", "https://new.example.com/h", "--rate", "60000", "--journal", journal)
+	if r.code != exitOK || !strings.Contains(r.stdout, "0 done") || !strings.Contains(r.stdout, "30 skipped") || len(s.Requests()) != before {
+		t.Errorf("re-run: exit %d %q; %d new requests", r.code, r.stdout, len(s.Requests())-before)
+	}
+	for _, bad := range [][]string{
+		{"bulk"}, {"bulk", "frob"}, {"bulk", "delete"}, {"bulk", "update", "--ids", file},
+		{"bulk", "update", "--ids", file, "--webhook", "https://x.test", "--remove-webhook"},
+		{"bulk", "delete", "--ids", file, "--rate", "0"}, {"bulk", "delete", "--ids", file, "extra"},
+	} {
+		if r := runCLI(t, env, bad...); r.code != exitUsage {
+			t.Errorf("%v: exit %d, want usage error", bad, r.code)
+		}
+	}
+	if r := runCLI(t, env, "bulk", "--help"); r.code != exitOK || !strings.Contains(r.stdout, "--journal") {
+		t.Errorf("bulk --help: %d %q", r.code, r.stdout)
+	}
+}
+
+// kill -9 in the middle of a run, then resume with the same journal: every id ends done,
+// ids the journal lists are not sent again, and only requests in flight at the kill repeat.
+func TestCLIBulkResumeAfterKill(t *testing.T) {
+	const n, concurrency = 300, 4
+	s, env, file, ids := bulkEnv(t, n)
+	journal := filepath.Join(t.TempDir(), "journal")
+	args := []string{"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000", "--concurrency", fmt.Sprint(concurrency)}
+	start := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1", "MONEYKIT_ACCESS_TOKEN="+env["MONEYKIT_ACCESS_TOKEN"], "MONEYKIT_BASE_URL="+env["MONEYKIT_BASE_URL"])
+		return cmd
+	}
+	cmd := start()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for journalLines(t, journal) < 80 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the first run did not get going")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	firstRun := len(s.Requests())
+	journaled := journalIDs(t, journal)
+	if len(journaled) >= n {
+		t.Fatalf("the run finished before the kill (%d journaled); slow it down", len(journaled))
+	}
+	t.Logf("killed after %d requests, %d ids journaled", firstRun, len(journaled))
+
+	out, err := start().CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "resuming") {
+		t.Errorf("resume did not say so: %s", out)
+	}
+	for _, id := range ids {
+		if l, _ := s.Link(id); l.State != api.LinkStateDeleted {
+			t.Errorf("%s lost: not deleted", id)
+		}
+	}
+	sent := map[string]int{}
+	for i, r := range s.Requests() {
+		sent[r.LinkID]++
+		if i >= firstRun && journaled[r.LinkID] {
+			t.Errorf("%s was journaled as done but sent again", r.LinkID)
+		}
+	}
+	repeated := 0
+	for _, id := range ids {
+		switch sent[id] {
+		case 1:
+		case 2:
+			repeated++
+		default:
+			t.Errorf("%s sent %d times", id, sent[id])
+		}
+	}
+	if repeated > concurrency {
+		t.Errorf("%d ids sent twice; only the %d in flight at the kill may be", repeated, concurrency)
+	}
+	final := journalIDs(t, journal)
+	if len(final) != n {
+		t.Errorf("journal lists %d ids as done, want %d", len(final), n)
+	}
+}
+
+func journalLines(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func journalIDs(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	done := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if st, id, ok := strings.Cut(sc.Text(), "\t"); ok && st == "done" {
+			done[id] = true
+		}
+	}
+	return done
+}
