@@ -2,6 +2,7 @@ package moneykittest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -38,6 +39,9 @@ type Fault struct {
 	Method string
 	// Times is how many matching requests get the fault (0 means 1; negative, all).
 	Times int
+	// Probability, if above 0, makes each matching request get the fault with that
+	// chance (0.02: about 2 in 100); Times counts only the requests that got it.
+	Probability float64
 	// Latency delays the answer (or the drop) this long; the delay ends early when the
 	// request's context ends or the fake is closed.
 	Latency time.Duration
@@ -70,6 +74,9 @@ func (f *Fake) takeFault(method string) *Fault {
 	defer f.mu.Unlock()
 	for i, fault := range f.faults {
 		if fault.Method != "" && fault.Method != method {
+			continue
+		}
+		if fault.Probability > 0 && rand.Float64() >= fault.Probability {
 			continue
 		}
 		c := *fault

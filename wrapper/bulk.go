@@ -253,7 +253,8 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, op bu
 	}
 	g := &gate{lim: rate.NewLimiter(rate.Limit(opts.Rate), opts.Burst)}
 	if opts.LinkRatePerMinute > 0 {
-		g.linkRL, g.burstL = rate.Limit(opts.LinkRatePerMinute/60), 1
+		// "4 per minute" allows the 4 at once, as MoneyKit's own window does.
+		g.linkRL, g.burstL = rate.Limit(opts.LinkRatePerMinute/60), max(1, int(opts.LinkRatePerMinute))
 	}
 	callOpts := append(append([]CallOption{}, opts.CallOptions...), gateOption{g})
 

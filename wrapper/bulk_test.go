@@ -17,19 +17,26 @@ import (
 func bulkFake(t *testing.T, n int, opts ...moneykittest.Option) (*moneykittest.Server, *wrapper.Client, []string) {
 	t.Helper()
 	srv := fakeServer(t, append([]moneykittest.Option{moneykittest.WithoutSeed()}, opts...)...)
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("mk_bulk_%04d", i)
-		if err := srv.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids := addLinks(t, srv, n)
 	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL), wrapper.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv, c, ids
+}
+
+// addLinks adds n plain links mk_bulk_0000.. to srv.
+func addLinks(tb testing.TB, srv *moneykittest.Server, n int) []string {
+	tb.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("mk_bulk_%04d", i)
+		if err := srv.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return ids
 }
 
 func perID(srv *moneykittest.Server, method string) map[string]int {
@@ -59,7 +66,7 @@ func (c *collector) add(r wrapper.BulkResult) {
 func TestUpdateLinksDoesEachIDOnce(t *testing.T) {
 	srv, c, ids := bulkFake(t, 60)
 	input := append(append([]string{}, ids...), ids[:10]...) // 10 duplicates
-	input = append(input, "mk_missing_1", "mk_missing_2")     // two that fail
+	input = append(input, "mk_missing_1", "mk_missing_2")    // two that fail
 	var col collector
 	sum, err := c.UpdateLinks(context.Background(), wrapper.IDsFromSlice(input),
 		wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://new.example.com/hook")},
