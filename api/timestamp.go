@@ -30,7 +30,10 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return ErrTimestampNotString
 	}
-	parsed, err := ParseTimestamp(string(b[1 : len(b)-1]))
+	if hasZone(b[1 : len(b)-1]) {
+		return t.Time.UnmarshalJSON(b) // RFC 3339, parsed without allocating
+	}
+	parsed, err := time.ParseInLocation(zonelessLayout, string(b[1:len(b)-1]), time.UTC)
 	if err != nil {
 		return err
 	}
@@ -55,7 +58,7 @@ func ParseTimestamp(s string) (time.Time, error) {
 }
 
 // hasZone reports whether an RFC 3339-shaped s ends in Z or a ±hh:mm offset.
-func hasZone(s string) bool {
+func hasZone[S string | []byte](s S) bool {
 	n := len(s)
 	if n == 0 {
 		return false
