@@ -184,15 +184,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Temporary reports whether the same call may succeed later unchanged: rate limits and
 // server-side failures.
-func (e *Error) Temporary() bool {
-	switch e.StatusCode {
-	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests,
-		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable,
-		http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
+func (e *Error) Temporary() bool { return retryableStatus(e.StatusCode) }
 
 // errorBody is the shape every MoneyKit error shares; fields some codes add are optional.
 type errorBody struct {

@@ -214,6 +214,9 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 				if e.Body != "" {
 					t.Errorf("Body excerpt = %q for a MoneyKit error", e.Body)
 				}
+				if e.Temporary() != (tc.status == 429) {
+					t.Errorf("Temporary() = %v for %d", e.Temporary(), tc.status)
+				}
 				want := "moneykit: " + method + " /links/" + linkID + ": " + strconv.Itoa(tc.status) + " " + string(tc.code) + ": " + tc.message
 				if !strings.HasPrefix(err.Error(), want) {
 					t.Errorf("Error() = %q\nwant prefix %q", err.Error(), want)

@@ -26,13 +26,21 @@ func retryable(resp *http.Response, err error) (bool, string) {
 	case "false":
 		return false, "x-should-retry: false"
 	}
-	switch resp.StatusCode {
-	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests,
-		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable,
-		http.StatusGatewayTimeout:
+	if retryableStatus(resp.StatusCode) {
 		return true, "status " + strconv.Itoa(resp.StatusCode)
 	}
 	return false, ""
+}
+
+// retryableStatus is the status rule: 408, 409, 429, 500, 502, 503 and 504.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable,
+		http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // mayHaveReachedServer reports whether an attempt may have been carried out even though
