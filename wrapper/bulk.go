@@ -98,6 +98,7 @@ const (
 	BulkCancelled
 )
 
+// String returns the status as the journal and the CLI print it ("done", "failed", ...).
 func (s BulkStatus) String() string {
 	switch s {
 	case BulkDone:

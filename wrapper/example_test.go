@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -153,4 +154,29 @@ func ExampleSetWebhook() {
 	// Output:
 	// true
 	// moneykit: invalid webhook URL: scheme "javascript": must be an absolute http or https URL
+}
+
+// Rotate the webhook of many links at MoneyKit's rate limits; duplicates are done once and
+// one failure does not stop the rest.
+func ExampleClient_UpdateLinks() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+
+	ids := strings.NewReader(moneykittest.SeedLinkID + "\n" + "mk_4NwQa7ZrTb1XyEhK8sJdLc\n" + moneykittest.SeedLinkID + "\n" + "mk_unknown\n")
+	sum, err := c.UpdateLinks(context.Background(), wrapper.IDsFromReader(ids), wrapper.UpdateParams{
+		Webhook: wrapper.SetWebhook("https://new-domain.example.com/hooks/moneykit"),
+	}, wrapper.BulkOptions{
+		OnResult: func(r wrapper.BulkResult) {
+			if r.Status == wrapper.BulkFailed {
+				fmt.Println(r.LinkID, errors.Is(r.Err, wrapper.ErrNotFound))
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("done %d, failed %d, duplicate %d\n", sum.Done, sum.Failed, sum.Duplicate)
+	// Output:
+	// mk_unknown true
+	// done 2, failed 1, duplicate 1
 }
