@@ -49,20 +49,21 @@ func checkLinkID(id string) error {
 }
 
 // begin checks what every call needs before a request is built, and makes the call's
-// state, which the doer reads from the context.
-func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (context.Context, *callState, error) {
+// state, which the doer reads from the context, and the first attempt's timeout (the doer
+// makes those of later attempts). The caller must call the returned cancel.
+func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (context.Context, *callState, context.CancelFunc, error) {
 	if c == nil || c.gen == nil {
-		return nil, nil, ErrNoClient
+		return nil, nil, nil, ErrNoClient
 	}
 	if ctx == nil {
-		return nil, nil, errors.New("moneykit: nil context.Context")
+		return nil, nil, nil, errors.New("moneykit: nil context.Context")
 	}
 	if err := checkLinkID(id); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// A call whose context is already done sends nothing.
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cc := &callCtx{Context: ctx, state: callState{cfg: c.defaults}}
 	for _, o := range opts {
@@ -70,7 +71,12 @@ func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (conte
 			o.applyCall(&cc.state.cfg)
 		}
 	}
-	return cc, &cc.state, nil
+	cc.state.parent = cc
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > cc.state.cfg.attemptTimeout {
+		actx, cancel := context.WithTimeout(cc, cc.state.cfg.attemptTimeout)
+		return actx, &cc.state, cancel, nil
+	}
+	return cc, &cc.state, func() {}, nil
 }
 
 // UpdateLink changes a link's webhook and tags (PATCH /links/{id}, "Update Link") and
@@ -82,10 +88,11 @@ func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (conte
 // values, so it is safe to retry, and it is retried as the client's options say (opts
 // change that for this call).
 func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts ...CallOption) (*Link, error) {
-	ctx, cs, err := c.begin(ctx, id, opts)
+	ctx, cs, cancel, err := c.begin(ctx, id, opts)
 	if err != nil {
 		return nil, err
 	}
+	defer cancel()
 	body, err := p.body()
 	if err != nil {
 		return nil, err
@@ -93,7 +100,7 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 	// MoneyKit-Version (declared in the spec) and User-Agent are set by the doer.
 	rsp, err := c.gen.UpdateLink(ctx, id, nil, body, c.editors...)
 	if err != nil {
-		return nil, callError(ctx, http.MethodPatch, id, err)
+		return nil, callError(cs.parent, http.MethodPatch, id, err)
 	}
 	if rsp.StatusCode != http.StatusOK {
 		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
@@ -123,13 +130,14 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 // (its answer was lost, timed out or was a 5xx) and a retry answers 410, that earlier
 // attempt deleted the link: DeleteLink reports success.
 func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) error {
-	ctx, cs, err := c.begin(ctx, id, opts)
+	ctx, cs, cancel, err := c.begin(ctx, id, opts)
 	if err != nil {
 		return err
 	}
+	defer cancel()
 	rsp, err := c.gen.DeleteLink(ctx, id, nil, c.editors...)
 	if err != nil {
-		return callError(ctx, http.MethodDelete, id, err)
+		return callError(cs.parent, http.MethodDelete, id, err)
 	}
 	if rsp.StatusCode == http.StatusGone && cs.maybeReached {
 		rsp.Body.Close()
@@ -142,7 +150,7 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 	_, err = io.Copy(io.Discard, rsp.Body)
 	rsp.Body.Close()
 	if errors.Is(err, ErrResponseTooLarge) {
-		return callError(ctx, http.MethodDelete, id, err)
+		return callError(cs.parent, http.MethodDelete, id, err)
 	}
 	return nil
 }

@@ -36,6 +36,13 @@ type callState struct {
 	// maybeReached: an earlier attempt may have been carried out by the server although
 	// its answer was lost or an error.
 	maybeReached bool
+	// parent is the call's context without the first attempt's timeout: retries, waits
+	// and cancellation go by it.
+	parent context.Context
+	// body and small hold the answer of the latest attempt: a call's one allocation
+	// (callCtx) carries them, and a small body (a DELETE's {}) needs no buffer of its own.
+	body  bufferedBody
+	small [64]byte
 }
 
 type callKey struct{}
@@ -59,13 +66,13 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, fmt.Errorf("request to %s://%s is not the configured base URL; refusing to send credentials", req.URL.Scheme, req.URL.Host)
 	}
-	ctx := req.Context()
 	req.Header["User-Agent"] = d.userAgent
 	req.Header["Moneykit-Version"] = d.version
-	cs, _ := ctx.Value(callKey{}).(*callState)
+	cs, _ := req.Context().Value(callKey{}).(*callState)
 	if cs == nil {
-		cs = &callState{cfg: d.defaults}
+		cs = &callState{cfg: d.defaults, parent: req.Context()}
 	}
+	ctx := cs.parent
 	refreshed, retries := false, 0
 	for {
 		if g := cs.cfg.gate; g != nil {
@@ -82,6 +89,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			if expired := peekExpired(resp); expired && d.creds.expired(used) {
 				// Refresh once and try again at once; this is not one of the retries.
 				refreshed = true
+				req = req.WithContext(ctx) // a later attempt's timeout comes from the parent
 				if !rewind(req) {
 					return nil, errors.New("request body cannot be replayed for a retry")
 				}
@@ -114,6 +122,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
+		req = req.WithContext(ctx) // a later attempt's timeout comes from the parent
 		retries++
 	}
 }
@@ -122,12 +131,13 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 // whole answer (these are a few KiB, capped): a connection that breaks mid-body is then a
 // failed attempt that can be retried, and the timeout covers the body too.
 func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*http.Response, string, error) {
-	// A context of the attempt's own only when the caller's ends later: a cancellable
-	// context costs allocations and work in net/http on every request.
-	actx, r := ctx, req
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > cs.cfg.attemptTimeout {
+	// A context of the attempt's own only when the request's ends later (the first
+	// attempt's was made by the call): a cancellable context costs allocations and work in
+	// net/http on every request.
+	actx, r := req.Context(), req
+	if dl, ok := actx.Deadline(); !ok || time.Until(dl) > cs.cfg.attemptTimeout {
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, cs.cfg.attemptTimeout)
+		actx, cancel = context.WithTimeout(actx, cs.cfg.attemptTimeout)
 		defer cancel()
 		r = req.WithContext(actx)
 	}
@@ -142,11 +152,11 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 			return nil, used, &bodyTooLargeError{limit: d.maxBody, status: resp.StatusCode}
 		}
 		var raw []byte
-		raw, err = readCapped(resp.Body, resp.ContentLength, d.maxBody, resp.StatusCode)
+		raw, err = readCapped(resp.Body, resp.ContentLength, d.maxBody, resp.StatusCode, cs.small[:])
 		resp.Body.Close()
-		bb := &bufferedBody{raw: raw}
-		bb.Reset(raw)
-		resp.Body = bb
+		cs.body.raw = raw
+		cs.body.Reset(raw)
+		resp.Body = &cs.body
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
@@ -157,10 +167,16 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	return resp, used, nil
 }
 
-// readCapped reads a body of at most limit bytes; size is the declared length or -1.
-func readCapped(rc io.Reader, size, limit int64, status int) ([]byte, error) {
-	if size >= 0 { // the common case: one allocation of the exact size
-		buf := make([]byte, size)
+// readCapped reads a body of at most limit bytes; size is the declared length or -1. A
+// body that fits in small is read into it.
+func readCapped(rc io.Reader, size, limit int64, status int, small []byte) ([]byte, error) {
+	if size >= 0 { // the common case: no allocation, or one of the exact size
+		var buf []byte
+		if size <= int64(len(small)) {
+			buf = small[:size]
+		} else {
+			buf = make([]byte, size)
+		}
 		if _, err := io.ReadFull(rc, buf); err != nil {
 			return nil, err
 		}
