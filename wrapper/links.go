@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -65,7 +64,7 @@ func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (conte
 	if err := ctx.Err(); err != nil {
 		return nil, nil, nil, err
 	}
-	cc := &callCtx{Context: ctx, state: callState{cfg: c.defaults}}
+	cc := &callCtx{Context: ctx, state: callState{cfg: c.defaults, linkID: id}}
 	for _, o := range opts {
 		if o != nil {
 			o.applyCall(&cc.state.cfg)
@@ -105,16 +104,12 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 	if rsp.StatusCode != http.StatusOK {
 		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
 	}
-	// The doer has read the body; decode those bytes into the generated type.
-	bb, _ := rsp.Body.(*bufferedBody)
-	if bb == nil {
-		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("response body was not read"))
-	}
+	// The doer has read the body into the call's state; decode it into the generated type.
 	if ct := rsp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
 		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct))
 	}
 	link := new(Link)
-	if err := json.Unmarshal(bb.raw, link); err != nil {
+	if err := json.Unmarshal(cs.body.raw, link); err != nil {
 		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err)
 	}
 	if link.LinkID == "" || link.State == "" {
@@ -139,20 +134,13 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 	if err != nil {
 		return callError(cs.parent, http.MethodDelete, id, err)
 	}
-	if rsp.StatusCode == http.StatusGone && cs.maybeReached {
-		rsp.Body.Close()
+	switch {
+	case rsp.StatusCode == http.StatusGone && cs.maybeReached:
 		return nil
-	}
-	if rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent {
+	case rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent:
 		return c.apiError(http.MethodDelete, id, rsp, cs)
 	}
-	// The status says it all; drain the body (capped) so the connection is reused.
-	_, err = io.Copy(io.Discard, rsp.Body)
-	rsp.Body.Close()
-	if errors.Is(err, ErrResponseTooLarge) {
-		return callError(cs.parent, http.MethodDelete, id, err)
-	}
-	return nil
+	return nil // the status says it all; the doer has read (and capped) the body
 }
 
 // callError reports a call that got no usable answer. A done context wins over the
@@ -180,9 +168,8 @@ func malformed(method, id string, status, attempts int, cause error) *Error {
 }
 
 // apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,
-// an unknown error_code, HTML from a proxy, or nothing. It closes the body.
+// an unknown error_code, HTML from a proxy, or nothing.
 func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) error {
-	defer rsp.Body.Close()
 	e := &Error{Method: method, LinkID: id, StatusCode: rsp.StatusCode, Attempts: cs.attempts}
 	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(rsp.Header.Get("Retry-After"), time.Now())
@@ -193,10 +180,7 @@ func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) 
 			e.Message = "redirect to " + redactLocation(loc) + " not followed"
 		}
 	}
-	raw, err := io.ReadAll(rsp.Body)
-	if err != nil {
-		e.Err = err
-	}
+	raw := cs.body.raw // read whole, and capped, by the doer
 	var body errorBody
 	if len(raw) > 0 && json.Unmarshal(raw, &body) == nil && body.ErrorCode != "" {
 		e.Code = Code(body.ErrorCode)

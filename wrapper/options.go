@@ -85,22 +85,22 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithUserAgent replaces the User-Agent header (default DefaultUserAgent).
 func WithUserAgent(ua string) Option {
-	return optionFunc(func(c *config) error {
-		if ua == "" || !validHeaderValue(ua) {
-			return errors.New("moneykit: WithUserAgent: empty or not a valid header value")
-		}
-		c.userAgent = ua
-		return nil
-	})
+	return headerOption("WithUserAgent", ua, func(c *config) { c.userAgent = ua })
 }
 
 // WithAPIVersion sets the MoneyKit-Version header (default DefaultAPIVersion).
 func WithAPIVersion(v string) Option {
+	return headerOption("WithAPIVersion", v, func(c *config) { c.apiVersion = v })
+}
+
+// headerOption is an option that sets a header value, which must be non-empty and free of
+// control characters.
+func headerOption(name, v string, set func(*config)) Option {
 	return optionFunc(func(c *config) error {
 		if v == "" || !validHeaderValue(v) {
-			return errors.New("moneykit: WithAPIVersion: empty or not a valid header value")
+			return fmt.Errorf("moneykit: %s: empty or not a valid header value", name)
 		}
-		c.apiVersion = v
+		set(c)
 		return nil
 	})
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 )
 
@@ -39,8 +37,10 @@ type callState struct {
 	// parent is the call's context without the first attempt's timeout: retries, waits
 	// and cancellation go by it.
 	parent context.Context
-	// body and small hold the answer of the latest attempt: a call's one allocation
-	// (callCtx) carries them, and a small body (a DELETE's {}) needs no buffer of its own.
+	// linkID is the call's link, the key of a bulk run's per-link limit.
+	linkID string
+	// body and small hold the answer of the latest attempt, read whole by the doer: the
+	// call reads it from here, and a small body (a DELETE's {}) needs no buffer of its own.
 	body  bufferedBody
 	small [64]byte
 }
@@ -69,14 +69,15 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	req.Header["User-Agent"] = d.userAgent
 	req.Header["Moneykit-Version"] = d.version
 	cs, _ := req.Context().Value(callKey{}).(*callState)
-	if cs == nil {
-		cs = &callState{cfg: d.defaults, parent: req.Context()}
+	if cs == nil { // the call reads the answer from its state: without one it would be lost
+		closeBody(req)
+		return nil, errors.New("request without the call's state (a request editor replaced its context?)")
 	}
 	ctx := cs.parent
 	refreshed, retries := false, 0
 	for {
 		if g := cs.cfg.gate; g != nil {
-			if err := g.wait(ctx, linkIDOf(req)); err != nil {
+			if err := g.wait(ctx, cs.linkID); err != nil {
 				return nil, err
 			}
 		}
@@ -86,7 +87,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			return nil, ctx.Err()
 		}
 		if err == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && used != "" {
-			if expired := peekExpired(resp); expired && d.creds.expired(used) {
+			if peekExpired(cs.body.raw) && d.creds.expired(used) {
 				// Refresh once and try again at once; this is not one of the retries.
 				refreshed = true
 				req = req.WithContext(ctx) // a later attempt's timeout comes from the parent
@@ -212,19 +213,6 @@ func (d *doer) final(resp *http.Response, err error, cs *callState) (*http.Respo
 	return resp, nil
 }
 
-// linkIDOf is the escaped {id} of a /links/{id} request, the key of per-link limits.
-func linkIDOf(req *http.Request) string {
-	p := req.URL.EscapedPath()
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
-	}
-	id, err := url.PathUnescape(p)
-	if err != nil {
-		return p
-	}
-	return id
-}
-
 // rewind gives req a fresh body for another attempt; false if it cannot be replayed.
 func rewind(req *http.Request) bool {
 	if req.Body == nil || req.Body == http.NoBody {
@@ -247,16 +235,12 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// peekExpired reads a 401's buffered body to see whether the token expired, and rewinds it.
-func peekExpired(resp *http.Response) bool {
-	bb, ok := resp.Body.(*bufferedBody)
-	if !ok {
-		return false
-	}
+// peekExpired reports whether a 401's body says the access token expired.
+func peekExpired(raw []byte) bool {
 	var b struct {
 		Code string `json:"error_code"`
 	}
-	return json.Unmarshal(bb.raw, &b) == nil && Code(b.Code) == CodeAccessTokenExpired
+	return json.Unmarshal(raw, &b) == nil && Code(b.Code) == CodeAccessTokenExpired
 }
 
 // ErrResponseTooLarge is matched (errors.Is) by the error for a response body over the
