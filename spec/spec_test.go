@@ -66,7 +66,7 @@ func TestValidateExamplesCatchesABadExample(t *testing.T) {
 func TestFormats(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
-		uriOK   bool
+		ok   bool
 		checker func(string) error
 	}{
 		{"https://example.com/hook", true, spec.CheckURI},
@@ -82,8 +82,8 @@ func TestFormats(t *testing.T) {
 		{"2023-02-16", false, spec.CheckDateTime},
 		{"yesterday", false, spec.CheckDateTime},
 	} {
-		if err := tc.checker(tc.in); (err == nil) != tc.uriOK {
-			t.Errorf("check(%q) = %v, want ok=%v", tc.in, err, tc.uriOK)
+		if err := tc.checker(tc.in); (err == nil) != tc.ok {
+			t.Errorf("check(%q) = %v, want ok=%v", tc.in, err, tc.ok)
 		}
 	}
 }

@@ -29,14 +29,7 @@ func TestMain(m *testing.M) {
 func bulkEnv(t *testing.T, n int) (*moneykittest.Server, map[string]string, string, []string) {
 	t.Helper()
 	s, env := fake(t, moneykittest.WithoutSeed())
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("mk_cli_%04d", i)
-		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids := addLinks(t, s, "mk_cli_", n)
 	file := filepath.Join(t.TempDir(), "ids.txt")
 	if err := os.WriteFile(file, []byte("# ids\n"+strings.Join(ids, "\n")+"\n"+ids[0]+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -150,6 +143,20 @@ func TestCLIBulkResumeAfterKill(t *testing.T) {
 	}
 }
 
+// addLinks adds n plain connected links, prefix000000.., to the fake.
+func addLinks(tb testing.TB, s *moneykittest.Server, prefix string, n int) []string {
+	tb.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s%06d", prefix, i)
+		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return ids
+}
+
 func journalLines(t *testing.T, path string) int {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -187,14 +194,7 @@ func BenchmarkBulkMemory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				ids := make([]string, n)
-				for i := range ids {
-					ids[i] = fmt.Sprintf("mk_mem_%06d", i)
-					if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-						InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
-						b.Fatal(err)
-					}
-				}
+				ids := addLinks(b, s, "mk_mem_", n)
 				file := filepath.Join(b.TempDir(), "ids.txt")
 				if err := os.WriteFile(file, []byte(strings.Join(ids, "\n")+"\n"), 0o600); err != nil {
 					b.Fatal(err)
