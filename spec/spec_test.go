@@ -66,7 +66,7 @@ func TestValidateExamplesCatchesABadExample(t *testing.T) {
 func TestFormats(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
-		ok   bool
+		ok      bool
 		checker func(string) error
 	}{
 		{"https://example.com/hook", true, spec.CheckURI},
