@@ -127,7 +127,7 @@ func TestCLIBulkSignal(t *testing.T) {
 					t.Errorf("%s: answered %d (0: abandoned in flight)", r.LinkID, r.Status)
 				}
 				if !journaled[r.LinkID] {
-					t.Errorf("%s was deleted but is not journaled", r.LinkID)
+					t.Errorf("%s was sent but is not journaled", r.LinkID)
 				}
 			}
 			if len(reqs) >= n || len(journaled) != len(reqs) {
