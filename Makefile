@@ -1,7 +1,7 @@
 # Everything runs through the go command; tools are pinned in go.mod (`go tool`).
 GO ?= go
 
-.PHONY: all run test lint generate check-generated spec check fuzz bench bench-bulk
+.PHONY: all run test lint generate check-generated spec check fuzz bench bench-bulk soak
 
 all: check
 
@@ -52,6 +52,17 @@ bench:
 bench-bulk:
 	$(GO) test -run='^$$' -bench='BulkAtRateLimit' -benchtime=1x ./wrapper
 	$(GO) test -run='^$$' -bench='BulkMemory' -benchtime=1x ./cmd/moneykit
+
+SOAK_IDS ?= 10000
+SOAK_KILLS ?= 8
+SOAK_SEED ?=
+
+## soak: the CLI bulk soak test at full size: SOAK_IDS ids through faults and SOAK_KILLS
+## kill -9 and resume cycles (go test runs it with 1,500 ids and 3 kills); SOAK_SEED=n
+## replays a seed printed by a failure
+soak:
+	MONEYKIT_SOAK_IDS=$(SOAK_IDS) MONEYKIT_SOAK_KILLS=$(SOAK_KILLS) MONEYKIT_SOAK_SEED=$(SOAK_SEED) \
+		$(GO) test -race -count=1 -timeout=30m -run='^TestBulkSoak$$' -v ./cmd/moneykit
 
 ## check: everything CI runs
 check: lint check-generated spec test fuzz
