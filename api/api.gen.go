@@ -403,10 +403,10 @@ type ForbiddenActionErrorErrorCode string
 // Link A link, as MoneyKit's API answers it. MoneyKit's own SDK calls this model LinkCommon.
 //
 // The reference page's example lacks `provider` and the transactions product's
-// `has_history`, which MoneyKit's SDK requires, and each product's `settings`; the live
-// API sends them. `required` here says what the live API always sends: the fake server
-// must send it. This module's client is more lenient: it decodes a link that lacks
-// one (the field keeps its zero value).
+// `has_history`, which MoneyKit's SDK requires (so the live API sends them), and each
+// product's `settings`, which that SDK reads. `required` here says what the live API
+// always sends: the fake server must send it. This module's client is more lenient:
+// it decodes a link that lacks one (the field keeps its zero value).
 type Link struct {
 	// AvailableProducts A list of products that could be added to this link. Products can be added to (and
 	// removed from) an existing link by creating a new /link-session and supplying the
