@@ -74,16 +74,16 @@ func (p *printer) link(l *wrapper.Link) error {
 		return p.writeJSON(l)
 	}
 	hook := "(none)"
-	if l.Webhook != nil {
-		hook = *l.Webhook
+	if v, err := l.Webhook.Get(); err == nil {
+		hook = v
 	}
 	tags := "(none)"
 	if l.LinkTags != nil && len(*l.LinkTags) > 0 {
 		tags = strings.Join(*l.LinkTags, ", ")
 	}
 	provider := ""
-	if l.Provider != nil {
-		provider = ", via " + string(*l.Provider)
+	if l.Provider != "" {
+		provider = ", via " + string(l.Provider)
 	}
 	_, err := fmt.Fprintf(p.stdout, "Updated link %s (%s, %s%s)\n  webhook:   %s\n  link_tags: %s\n", l.LinkID, l.InstitutionName, l.State, provider, hook, tags)
 	return err
