@@ -17,7 +17,7 @@ import (
 //
 // It never falls back to the embedded fake: that runs only when asked for, with --fake or
 // MONEYKIT_BASE_URL=fake. A forgotten token must not look like a change made.
-func (o *opts) client(getenv func(string) string, stdout, stderr io.Writer) (c *wrapper.Client, cleanup func(), code int) {
+func (o *opts) client(getenv func(string) string, stdout, stderr io.Writer) (*wrapper.Client, func(), int) {
 	c, cleanup, f := o.connect(getenv, stderr)
 	if f != nil {
 		return nil, nil, o.printer(stdout, stderr).fail(f)

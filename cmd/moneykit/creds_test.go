@@ -215,3 +215,18 @@ func TestCLIWireRedactsClientCredentials(t *testing.T) {
 		})
 	}
 }
+
+// When even a fresh token is called expired, the hint does not tell a user of client
+// credentials to use client credentials.
+func TestCLIClientCredentialsFreshTokenExpired(t *testing.T) {
+	s, env := fakeCC(t, moneykittest.WithTokenTTL(time.Minute), moneykittest.WithClock(steppingClock(time.Hour)))
+	r := runCLI(t, env, "delete", moneykittest.SeedLinkID)
+	if r.code != exitAPI || !strings.Contains(r.stderr, "api_error.auth.expired_access_token") || !strings.Contains(r.stderr, "freshly fetched token") ||
+		strings.Contains(r.stderr, "give client credentials") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+	if s.TokensIssued() != 2 {
+		t.Errorf("%d tokens issued, want 2 (one refresh)", s.TokensIssued())
+	}
+	noSecrets(t, r, ccID, ccSecret)
+}

@@ -85,7 +85,11 @@ func (p *printer) classify(cmd string, err error) *failure {
 	var apiErr *wrapper.Error
 	switch {
 	case errors.As(err, &apiErr):
-		return apiFailure(apiErr, false)
+		f := apiFailure(apiErr, false)
+		if p.tokens != nil && errors.Is(apiErr, wrapper.ErrAccessTokenExpired) {
+			f.hint = "The API called a freshly fetched token expired (moneykit fetched a new one and tried again): run the command again; if it persists, ask MoneyKit."
+		}
+		return f
 	case errors.Is(err, wrapper.ErrInvalidLinkID), errors.Is(err, wrapper.ErrInvalidWebhook), errors.Is(err, wrapper.ErrInvalidLinkTags):
 		return &failure{kind: kindUsage, prefix: "moneykit", msg: trimPrefixes(err.Error()), hint: usageHint(cmd)}
 	case errors.Is(err, context.Canceled):
