@@ -34,24 +34,23 @@ Flags:
 
 // runBulk is 'moneykit bulk update|delete'.
 func runBulk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "-help" || args[0] == "help") {
+		args = []string{"update", "--help"} // bulk update's flags include all of bulk delete's
+	}
 	if len(args) == 0 || (args[0] != "update" && args[0] != "delete") {
-		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-			fmt.Fprint(stdout, bulkUsage)
-			return exitOK
-		}
-		fmt.Fprint(stderr, "moneykit bulk: say update or delete\n\n"+bulkUsage)
-		return exitUsage
+		out := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return out.fail(usageFailure("bulk", "say update or delete"))
 	}
 	cmd := args[0]
 	o := &opts{}
-	fs := o.flags(cmd, stderr)
+	fs := o.flags("bulk " + cmd)
 	var idsPath, journalPath string
 	var concurrency int
 	var perMinute float64
 	fs.StringVar(&idsPath, "ids", "", "read link ids from `FILE`, one per line (- for stdin)")
 	fs.StringVar(&journalPath, "journal", "", "append each finished id to `FILE`, and skip the ids it lists as done")
-	fs.IntVar(&concurrency, "concurrency", 8, "requests in flight at once")
-	fs.Float64Var(&perMinute, "rate", wrapper.AppRatePerMinute, "requests per `minute` across all workers")
+	fs.IntVar(&concurrency, "concurrency", 8, "at most `N` requests in flight at once")
+	fs.Float64Var(&perMinute, "rate", wrapper.AppRatePerMinute, "send at most `N` requests per minute, across all workers")
 	pos, err := parseInterspersed(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, bulkUsage)
@@ -59,12 +58,11 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Run 'moneykit bulk --help' for usage.\n")
-		return exitUsage
+		out := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return out.fail(usageFailure(o.cmd, "%v", err))
 	}
 	bad := func(msg string) int {
-		fmt.Fprintf(stderr, "moneykit bulk %s: %s\nRun 'moneykit bulk --help' for usage.\n", cmd, msg)
-		return exitUsage
+		return o.printer(stdout, stderr).fail(usageFailure(o.cmd, "%s", msg))
 	}
 	switch {
 	case len(pos) > 0:
@@ -97,7 +95,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		in, inName = f, idsPath
 	}
 
-	c, cleanup, code := o.client(getenv, stderr)
+	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -106,19 +104,17 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		// The change is checked by the wrapper's own rules before the journal is made: a
 		// run with no ids sends nothing and fails only on bad values.
 		if _, err := c.UpdateLinks(ctx, wrapper.IDsFromSlice(nil), p, wrapper.BulkOptions{}); err != nil {
-			return bad(err.Error())
+			return bad(trimPrefixes(err.Error()))
 		}
 	}
 	var j *journal
 	if journalPath != "" {
 		if j, err = openJournal(journalPath, hdr); err != nil {
-			fmt.Fprintf(stderr, "moneykit bulk %s: %v\n", cmd, err)
+			f := &failure{kind: kindInternal, prefix: o.cmd, msg: "journal: " + err.Error(), hint: "Nothing was sent: a run must be able to record what it does."}
 			if errors.Is(err, errJournalRefused) {
-				fmt.Fprintln(stderr, "Nothing was sent.")
-				return exitUsage
+				f.kind, f.msg, f.hint = kindUsage, err.Error(), "Nothing was sent."
 			}
-			fmt.Fprintln(stderr, "Nothing was sent: a run must be able to record what it does.")
-			return exitInternal
+			return o.printer(stdout, stderr).fail(f)
 		}
 		defer j.close()
 		if j.torn > 0 {
@@ -201,7 +197,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr, "; once the journal can be written, run again with it to resume (a deleted link counts as done; a change sets the same values again).")
 		return exitInternal
 	case errors.Is(err, wrapper.ErrAccessTokenExpired):
-		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run: %d ids were not attempted. A fixed token cannot be renewed: for long runs use client credentials (--client-id or MONEYKIT_CLIENT_ID, with --client-secret-file), which are renewed as needed. %s\n",
+		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run: %d ids were not attempted. A fixed token cannot be renewed: for long runs give client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET, or --client-id and --client-secret-file), with which moneykit gets new tokens as they expire. %s\n",
 			sum.NotAttempted, resumeAdvice(journalPath))
 		return exitAPI
 	case err != nil:

@@ -45,7 +45,8 @@ func TestCLIBulk(t *testing.T) {
 		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 	for _, id := range ids {
-		if l, _ := s.Link(id); l.Webhook == nil || *l.Webhook != "https://new.example.com/h" {
+		l, _ := s.Link(id)
+		if v, err := l.Webhook.Get(); err != nil || v != "https://new.example.com/h" {
 			t.Errorf("%s not updated", id)
 		}
 	}
@@ -182,7 +183,8 @@ func TestCLIBulkTokenExpires(t *testing.T) {
 	updated := 0
 	for _, id := range addLinksIDs("mk_cli_", n) {
 		l, _ := s.Link(id)
-		done := l.Webhook != nil && *l.Webhook == "https://new.example.com/h"
+		v, err := l.Webhook.Get()
+		done := err == nil && v == "https://new.example.com/h"
 		if done {
 			updated++
 		}
@@ -224,7 +226,7 @@ func addLinks(tb testing.TB, s *moneykittest.Server, prefix string, n int) []str
 	ids := addLinksIDs(prefix, n)
 	for i := range ids {
 		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, Provider: api.ProviderMx, AvailableProducts: []api.Product{}}); err != nil {
 			tb.Fatal(err)
 		}
 	}

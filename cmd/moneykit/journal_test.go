@@ -63,14 +63,6 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "20 skipped") || len(s.Requests()) != before {
 		t.Errorf("same run again: exit %d %q %q; %d requests", r.code, r.stdout, r.stderr, len(s.Requests())-before)
 	}
-	// --tags "" and --clear-tags are the same change.
-	cleared := filepath.Join(t.TempDir(), "cleared")
-	if r := runCLI(t, env, "bulk", "update", "--ids", file, "--rate", "60000", "--journal", cleared, "--clear-tags"); r.code != exitOK {
-		t.Fatalf("clear tags: exit %d %s", r.code, r.stderr)
-	}
-	if r := runCLI(t, env, "bulk", "update", "--ids", file, "--rate", "60000", "--journal", cleared, "--tags", ""); r.code != exitOK || !strings.Contains(r.stdout, "20 skipped") {
-		t.Errorf("--tags \"\" after --clear-tags: exit %d %q %q", r.code, r.stdout, r.stderr)
-	}
 }
 
 // Journals this run cannot trust, or cannot write, are refused before anything is sent,

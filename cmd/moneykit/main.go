@@ -2,20 +2,25 @@
 //
 //	moneykit update <link-id> [--webhook URL | --remove-webhook] [--tags a,b | --clear-tags]
 //	moneykit delete <link-id>
-//	moneykit bulk update|delete --ids FILE|- [--journal FILE]
+//	moneykit bulk update|delete --ids FILE|- [flags]
 //	moneykit demo
 //	moneykit version
 //
-// Credentials come from the environment: MONEYKIT_ACCESS_TOKEN (or --token-file FILE) and,
-// optionally, MONEYKIT_BASE_URL. With neither set, it starts the embedded fake MoneyKit API
-// and runs against it, so it works on a fresh clone with no account:
+// Credentials come from the environment: an access token (MONEYKIT_ACCESS_TOKEN, or
+// --token-file FILE), or client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET,
+// or --client-id ID and --client-secret-file FILE), with which it fetches and renews
+// tokens itself; not both. MONEYKIT_BASE_URL optionally sets the API's URL. Without
+// credentials it refuses to run. The embedded fake MoneyKit API runs only when asked for,
+// with no account needed: by the demo, or with --fake (or MONEYKIT_BASE_URL=fake):
 //
 //	go run ./cmd/moneykit demo
+//	go run ./cmd/moneykit delete mk_eqkWN34UEoa2NxyALG8pcV --fake
 //
-// Exit codes: 0 success, 1 the API answered with an error, 2 usage error, 3 network error
-// (no answer from the API), 4 internal error, 130 stopped by SIGINT (Ctrl-C), 143 stopped
-// by SIGTERM. A bulk run stops taking ids at the first signal, lets the requests in flight
-// end, and prints its summary; a second signal exits at once.
+// Exit codes: 0 success, 1 the API answered with an error, 2 usage error (nothing sent),
+// 3 network error (no answer from the API), 4 internal error. With --json, every failure
+// also prints one {"error": {...}} object on stdout. SIGINT (Ctrl-C) and SIGTERM cancel a
+// command; a bulk run then stops taking ids, lets the requests in flight end, prints its
+// summary and exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once.
 package main
 
 import (
@@ -36,14 +41,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "moneykit: %v again: exiting at once\n", second)
 		os.Exit(second.exitCode())
 	}()
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	if s, ok := signalOf(ctx); ok && code != exitOK {
-		code = s.exitCode() // what stopped it was the signal
-	}
-	os.Exit(code)
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// stopSignal is the cause of the program's context when a signal cancels it: run tells
+// stopSignal is the cause of the program's context when a signal cancels it: bulk tells
 // SIGINT from SIGTERM by it.
 type stopSignal struct{ sig syscall.Signal }
 
