@@ -110,8 +110,9 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 	var j *journal
 	if journalPath != "" {
 		if j, err = openJournal(journalPath, hdr); err != nil {
-			f := &failure{kind: kindInternal, prefix: o.cmd, msg: "journal: " + err.Error(), hint: "Nothing was sent: a run must be able to record what it does."}
-			if errors.Is(err, errJournalRefused) {
+			f := &failure{kind: kindInternal, prefix: "moneykit " + o.cmd, msg: "journal: " + err.Error(), hint: "Nothing was sent: a run must be able to record what it does."}
+			var refused *journalRefused
+			if errors.As(err, &refused) {
 				f.kind, f.msg, f.hint = kindUsage, err.Error(), "Nothing was sent."
 			}
 			return o.printer(stdout, stderr).fail(f)

@@ -89,9 +89,11 @@ func (h journalHeader) String() string {
 	return s + " (MoneyKit-Version " + h.APIVersion + ")"
 }
 
-// errJournalRefused is matched by the error for a journal this run must not use (another
-// run's, an old or damaged one): nothing has been sent.
-var errJournalRefused = errors.New("refused")
+// journalRefused is the error for a journal this run must not use (another run's, an old
+// or damaged one): nothing has been sent.
+type journalRefused struct{ msg string }
+
+func (e *journalRefused) Error() string { return e.msg }
 
 // journal is an open journal: the ids it lists as done, and the file to append to.
 type journal struct {
@@ -105,12 +107,12 @@ type journal struct {
 }
 
 // openJournal opens the journal at path for the run h, creating it if need be. It
-// refuses (errJournalRefused) a journal of another run, one without a header (written
+// refuses (*journalRefused) a journal of another run, one without a header (written
 // before journals had one), or one with a line it cannot read; a journal that cannot be
 // opened for writing is an error too. Either way, nothing has been sent yet.
 func openJournal(path string, h journalHeader) (*journal, error) {
 	refuse := func(format string, a ...any) error {
-		return fmt.Errorf("%w: journal %q %s", errJournalRefused, path, fmt.Sprintf(format, a...))
+		return &journalRefused{fmt.Sprintf("journal %q ", path) + fmt.Sprintf(format, a...)}
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, refuse("is not a regular file")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -57,9 +58,15 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 			}
 		})
 	}
+	// With --json the refusal is also the error object on stdout.
+	r := runCLI(t, env, args("delete", "--json")...)
+	var e struct{ Error struct{ Kind, Message string } }
+	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || r.code != exitUsage || e.Error.Kind != "usage" || !strings.Contains(e.Error.Message, "belongs to another run") {
+		t.Errorf("--json refusal: exit %d %q (%v)", r.code, r.stdout, err)
+	}
 	// The same values, written differently, resume: nothing is sent again.
 	before := len(s.Requests())
-	r := runCLI(t, env, args("update", "--tags", " x, y", "--webhook", "https://a.example.com/h")...)
+	r = runCLI(t, env, args("update", "--tags", " x, y", "--webhook", "https://a.example.com/h")...)
 	if r.code != exitOK || !strings.Contains(r.stdout, "20 skipped") || len(s.Requests()) != before {
 		t.Errorf("same run again: exit %d %q %q; %d requests", r.code, r.stdout, r.stderr, len(s.Requests())-before)
 	}
