@@ -60,7 +60,9 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 	}
 	// With --json the refusal is also the error object on stdout.
 	r := runCLI(t, env, args("delete", "--json")...)
-	var e struct{ Error struct{ Kind, Message string } }
+	var e struct {
+		Error struct{ Kind, Message string }
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || r.code != exitUsage || e.Error.Kind != "usage" || !strings.Contains(e.Error.Message, "belongs to another run") {
 		t.Errorf("--json refusal: exit %d %q (%v)", r.code, r.stdout, err)
 	}
