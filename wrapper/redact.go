@@ -59,9 +59,10 @@ func encodings(s string) []string {
 	js, _ := json.Marshal(s) // Go escapes <, > and & as \u003c...
 	quoted := strconv.Quote(s)
 	inJSON := string(js[1 : len(js)-1])
+	quotedJSON := strconv.Quote(inJSON) // a JSON string's raw text in an error (time.Parse's)
 	return []string{s, q, p, lowerHex(q), lowerHex(p), quoted[1 : len(quoted)-1], inJSON,
 		strings.ReplaceAll(inJSON, "/", `\/`), // JSON encoders that escape '/'
-		html.EscapeString(s)}
+		quotedJSON[1 : len(quotedJSON)-1], html.EscapeString(s)}
 }
 
 // lowerHex rewrites percent-escapes with lower-case hex digits (%2f for %2F): servers

