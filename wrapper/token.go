@@ -3,6 +3,7 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,8 +136,8 @@ func (t *tokenSource) start(ctx context.Context) *flight {
 	t.flight = f
 	go func() {
 		defer cancel()
-		tok, err := t.fetch(fctx)
-		access, err := t.check(tok, err, fctx)
+		tok, err := t.safeFetch(fctx)
+		access, err := t.check(fctx, tok, err)
 		t.mu.Lock()
 		if err == nil {
 			t.tok = tok
@@ -169,9 +170,20 @@ func (t *tokenSource) leave(f *flight) {
 	}
 }
 
+// safeFetch is fetch, with a panic of the source turned into an error: it runs in a
+// goroutine of its own, where the caller could not recover it.
+func (t *tokenSource) safeFetch(ctx context.Context) (tok *oauth2.Token, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tok, err = nil, fmt.Errorf("the token source panicked: %v", p)
+		}
+	}()
+	return t.fetch(ctx)
+}
+
 // check turns a fetch's outcome into a usable token or a tokenError. The fetch's error
 // is not kept: its text may quote the server, so only a redacted excerpt of it is.
-func (t *tokenSource) check(tok *oauth2.Token, err error, fctx context.Context) (string, error) {
+func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) (string, error) {
 	if err != nil {
 		te := &tokenError{msg: excerpt([]byte(err.Error()), t.redactor()), temporary: temporaryTokenError(err)}
 		if fctx.Err() != nil && errors.Is(err, fctx.Err()) {

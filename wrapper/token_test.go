@@ -373,3 +373,20 @@ func TestTokenFailureIsNotALostDelete(t *testing.T) {
 		t.Errorf("token requests = %d, want 2 (the 503 is retried)", got)
 	}
 }
+
+type panickingSource struct{}
+
+func (panickingSource) Token() (*oauth2.Token, error) { panic("source bug") }
+
+// A token source that panics does so in the client's fetch goroutine, where the caller
+// could not recover it: the call gets an error instead, and the program goes on.
+func TestTokenSourcePanics(t *testing.T) {
+	c, err := wrapper.NewFromTokenSource(panickingSource{}, wrapper.WithBaseURL("http://127.0.0.1:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), linkID)
+	if !errors.Is(err, wrapper.ErrTokenSource) || !strings.Contains(err.Error(), "source bug") {
+		t.Errorf("err = %v", err)
+	}
+}
