@@ -225,8 +225,9 @@ func (t *tokenSource) redactor() *redactor {
 // ErrTokenSource is matched (errors.Is) by the error for a token that could not be had
 // from the token source or the token endpoint: an error answer, no answer, an empty or
 // malformed token, or the call's context ending while it waited for one (that error also
-// matches the context's error). Such an error is retried, as the retry options say, only
-// when the token endpoint answered 408, 429 or 5xx (as an *oauth2.RetrieveError from a
+// matches the context's error). The links request was not sent. Such an error is retried,
+// as the retry options say, only when the token endpoint answered a status a links call
+// would retry (408, 409, 429, 500, 502, 503, 504; as an *oauth2.RetrieveError from a
 // token source too), could not be reached, or did not answer within the attempt timeout.
 var ErrTokenSource = errors.New("moneykit: getting an access token")
 
