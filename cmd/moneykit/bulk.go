@@ -189,6 +189,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 			cmd, sum.Done, sum.Failed, sum.Duplicate, sum.Skipped, sum.NotAttempted, sum.Cancelled, sum.RateLimited, sum.Elapsed.Round(time.Millisecond))
 	}
 	sig, signalled := signalOf(ctx)
+	var apiErr *wrapper.Error
 	switch {
 	case runCtx.Err() != nil: // only a journal that cannot be written ends it
 		fmt.Fprintf(stderr, "moneykit bulk: journal %q: %v\nStopped: a run must not do work it cannot record. The %d requests in flight were abandoned (the server may have carried them out)", journalPath, context.Cause(runCtx), sum.Cancelled)
@@ -201,8 +202,11 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run: %d ids were not attempted. A fixed token cannot be renewed: for long runs give client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET, or --client-id and --client-secret-file), with which moneykit gets new tokens as they expire. %s\n",
 			sum.NotAttempted, resumeAdvice(journalPath))
 		return exitAPI
-	case err != nil:
-		fmt.Fprintf(stderr, "moneykit bulk %s: %v\n", cmd, err)
+	case errors.As(err, &apiErr): // the run stopped on an answer (credentials refused)
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s. %s\n", cmd, trimPrefixes(err.Error()), resumeAdvice(journalPath))
+		return exitAPI
+	case err != nil: // the ids could not be read
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s\n", cmd, trimPrefixes(err.Error()))
 		return exitUsage
 	case signalled:
 		fmt.Fprintf(stderr, "moneykit bulk: %v: stopped taking ids; the requests in flight were let finish. %s\n", sig, resumeAdvice(journalPath))
