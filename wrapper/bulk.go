@@ -215,8 +215,8 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 		report(BulkResult{LinkID: id, Status: BulkNotAttempted, Err: fmt.Errorf("moneykit: bulk: not sent: %w", why)})
 	}
 	do := func(id string) {
-		if err := ctx.Err(); err != nil {
-			notSent(id, err)
+		if ctx.Err() != nil {
+			notSent(id, runEnded(ctx))
 			return
 		}
 		if err := g.stopped(); err != nil {
@@ -285,7 +285,7 @@ feed:
 		select {
 		case work <- id:
 		case <-ctx.Done():
-			notSent(id, ctx.Err())
+			notSent(id, runEnded(ctx))
 			break feed
 		case <-g.stopCtx.Done():
 			notSent(id, g.stopped())
@@ -304,13 +304,18 @@ feed:
 func notSentWhy(ctx, cctx context.Context, g *runGate, cg *gate, timeout time.Duration) error {
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("the run's context ended: %w", ctx.Err())
+		return runEnded(ctx)
 	case g.stopped() != nil:
 		return g.stopped()
 	case cctx.Err() != nil:
 		return fmt.Errorf("CallTimeout (%v) passed: %w", timeout, cctx.Err())
 	}
 	return cg.waitErr // the rate limit could not grant a request in time, or the Limiter failed
+}
+
+// runEnded says that the run's context ended, and how.
+func runEnded(ctx context.Context) error {
+	return fmt.Errorf("the run's context ended: %w", ctx.Err())
 }
 
 // stopError is why a run stopped after err, a call refused for its credentials.
