@@ -42,7 +42,11 @@ type results struct {
 	list []wrapper.BulkResult
 }
 
-func (r *results) add(res wrapper.BulkResult) { r.mu.Lock(); r.list = append(r.list, res); r.mu.Unlock() }
+func (r *results) add(res wrapper.BulkResult) {
+	r.mu.Lock()
+	r.list = append(r.list, res)
+	r.mu.Unlock()
+}
 
 func (r *results) get() []wrapper.BulkResult {
 	r.mu.Lock()
@@ -134,7 +138,9 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 		minTook time.Duration
 	}{
 		{name: "the run's deadline comes before the rate's next turn", opts: wrapper.BulkOptions{Concurrency: 4, Rate: 2},
-			ctx:  func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 300*time.Millisecond) },
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 300*time.Millisecond)
+			},
 			sent: 1, reason: "could not grant a request before the deadline", errIs: context.DeadlineExceeded},
 		{name: "CallTimeout comes before the rate's next turn", opts: wrapper.BulkOptions{Concurrency: 4, Rate: 2, CallTimeout: 200 * time.Millisecond},
 			sent: 1, reason: "could not grant a request before the deadline", errIs: context.DeadlineExceeded},
@@ -246,8 +252,12 @@ func TestBulkStopsWhenTheTokenCannotBeRenewed(t *testing.T) {
 		fault *moneykittest.Fault // instead of expiring the tokens
 		stops error
 	}{
-		{"a fixed token expires", func(s *moneykittest.Server, o ...wrapper.Option) (*wrapper.Client, error) { return wrapper.New(s.Token(), o...) }, nil, wrapper.ErrAccessTokenExpired},
-		{"a fixed token is refused", func(s *moneykittest.Server, o ...wrapper.Option) (*wrapper.Client, error) { return wrapper.New(s.Token(), o...) },
+		{"a fixed token expires", func(s *moneykittest.Server, o ...wrapper.Option) (*wrapper.Client, error) {
+			return wrapper.New(s.Token(), o...)
+		}, nil, wrapper.ErrAccessTokenExpired},
+		{"a fixed token is refused", func(s *moneykittest.Server, o ...wrapper.Option) (*wrapper.Client, error) {
+			return wrapper.New(s.Token(), o...)
+		},
 			&moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 401, Times: -1, Header: jsonHeader(),
 				Body: []byte(`{"error_code":"api_error.auth.unauthorized","error_message":"Invalid or missing credentials."}`)}, wrapper.ErrUnauthorized},
 		{"client credentials renew it", func(s *moneykittest.Server, o ...wrapper.Option) (*wrapper.Client, error) {
