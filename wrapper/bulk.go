@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -86,7 +87,7 @@ type BulkOptions struct {
 	// Concurrency is how many requests may be in flight at once (default 8).
 	Concurrency int
 	// Rate is the most requests per second of the run, every attempt counted (default
-	// AppRatePerMinute/60). Burst is how many may go at once (default 1). The run lowers
+	// AppRatePerMinute/60; NaN and infinity are refused). Burst is how many may go at once (default 1). The run lowers
 	// its rate when the server answers 429, and raises it again, up to Rate, when the
 	// 429s stop.
 	Rate  float64
@@ -166,6 +167,12 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	}
 	if ids == nil {
 		return BulkSummary{}, errors.New("moneykit: bulk: nil IDSource")
+	}
+	if math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
+		return BulkSummary{}, fmt.Errorf("moneykit: bulk: Rate %v is not a number of requests per second", opts.Rate)
+	}
+	if opts.CallTimeout < 0 {
+		return BulkSummary{}, fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", opts.CallTimeout)
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8

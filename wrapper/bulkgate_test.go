@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -443,5 +444,24 @@ func TestBulkAdaptsToTheServersLimit(t *testing.T) {
 	// Before the adaptive rate: ~4x the ideal, a quarter of the requests answered 429.
 	if sum.Elapsed > 2*ideal || share > 0.05 {
 		t.Errorf("took %v (ideal %v), %.1f%% answered 429", sum.Elapsed, ideal, 100*share)
+	}
+}
+
+// Options that make no sense are refused before anything is sent.
+func TestBulkRefusesBadOptions(t *testing.T) {
+	srv, c, ids, done := bulkEnv(t, 2, nil)
+	defer done()
+	for _, opts := range []wrapper.BulkOptions{
+		{Rate: math.NaN()},
+		{Rate: math.Inf(1)},
+		{CallTimeout: -time.Second},
+	} {
+		sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
+		if err == nil || sum != (wrapper.BulkSummary{}) {
+			t.Errorf("%+v: summary %+v, err %v; want an error", opts, sum, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }
