@@ -303,7 +303,11 @@ feed:
 	wg.Wait()
 	sum.RateLimited = g.rateLimited()
 	sum.Elapsed = time.Since(start)
-	return sum, errors.Join(g.stopped(), readErr)
+	var stopErr error
+	if err := g.stopped(); err != nil {
+		stopErr = fmt.Errorf("moneykit: bulk: %w", err)
+	}
+	return sum, errors.Join(stopErr, readErr)
 }
 
 // notSentWhy says why a call that sent nothing ended, when the cause is not the id's own
@@ -328,9 +332,9 @@ func runEnded(ctx context.Context) error {
 // stopError is why a run stopped after err, a call refused for its credentials.
 func stopError(err error) error {
 	if errors.Is(err, ErrAccessTokenExpired) {
-		return fmt.Errorf("moneykit: bulk: run stopped: the access token expired; use client credentials (NewClientCredentials) for runs that outlast a token: %w", err)
+		return fmt.Errorf("run stopped: the access token expired; use client credentials (NewClientCredentials) for runs that outlast a token: %w", err)
 	}
-	return fmt.Errorf("moneykit: bulk: run stopped: the credentials were refused and cannot be renewed: %w", err)
+	return fmt.Errorf("run stopped: the credentials were refused and cannot be renewed: %w", err)
 }
 
 // refreshable reports whether creds can get a new token. expired("") names no token in

@@ -157,7 +157,7 @@ func (c *gate) wait(ctx context.Context) (err error) {
 			}
 		}
 		// A 429 during the wait started a pause: wait it out, and take a new turn at the
-		// rate that came with it.
+		// rate that came with it (a Limiter is asked again: its grant went unused).
 		if g.pausedUntil().Before(time.Now()) {
 			return nil
 		}
