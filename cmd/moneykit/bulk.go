@@ -142,6 +142,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 	bopts := wrapper.BulkOptions{
 		Concurrency: concurrency,
 		Rate:        perMinute / 60,
+		CallTimeout: o.timeout, // per id, as --timeout bounds the one call of update and delete
 		OnResult: func(r wrapper.BulkResult) {
 			if j != nil && (r.Status == wrapper.BulkDone || r.Status == wrapper.BulkFailed) {
 				if err := j.record(r); err != nil {
@@ -196,20 +197,20 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		if unrecorded > 0 {
 			fmt.Fprintf(stderr, ", and %d ids were done but are not recorded", unrecorded)
 		}
-		fmt.Fprintln(stderr, "; once the journal can be written, run again with it to resume (a deleted link counts as done; a change sets the same values again).")
+		fmt.Fprintf(stderr, "; %s. Once the journal can be written, run again with it to resume (a deleted link counts as done; a change sets the same values again).\n", leftOver(sum, total))
 		return exitInternal
 	case errors.Is(err, wrapper.ErrAccessTokenExpired):
-		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run: %d ids were not attempted. A fixed token cannot be renewed: for long runs give client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET, or --client-id and --client-secret-file), with which moneykit gets new tokens as they expire. %s\n",
-			sum.NotAttempted, resumeAdvice(journalPath))
+		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run, which stopped: %s. A fixed token cannot be renewed: for long runs give client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET, or --client-id and --client-secret-file), with which moneykit gets new tokens as they expire. %s\n",
+			leftOver(sum, total), resumeAdvice(journalPath))
 		return exitAPI
 	case errors.As(err, &apiErr): // the run stopped on an answer (credentials refused)
-		fmt.Fprintf(stderr, "moneykit bulk %s: %s. %s\n", cmd, trimPrefixes(err.Error()), resumeAdvice(journalPath))
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s; %s. %s\n", cmd, trimPrefixes(err.Error()), leftOver(sum, total), resumeAdvice(journalPath))
 		return exitAPI
 	case err != nil: // the ids could not be read
 		fmt.Fprintf(stderr, "moneykit bulk %s: %s\n", cmd, trimPrefixes(err.Error()))
 		return exitUsage
 	case signalled:
-		fmt.Fprintf(stderr, "moneykit bulk: %v: stopped taking ids; the requests in flight were let finish. %s\n", sig, resumeAdvice(journalPath))
+		fmt.Fprintf(stderr, "moneykit bulk: %v: stopped taking ids; the requests in flight were let finish; %s. %s\n", sig, leftOver(sum, total), resumeAdvice(journalPath))
 		return sig.exitCode()
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "moneykit bulk: interrupted. %s\n", resumeAdvice(journalPath))
@@ -218,6 +219,20 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return exitAPI
 	}
 	return exitOK
+}
+
+// leftOver says what a stopped run left: the ids it read and did not send, and those it
+// did not read (counted when they came from a file: total is -1 for stdin).
+func leftOver(sum wrapper.BulkSummary, total int) string {
+	s := fmt.Sprintf("%d ids read were not attempted", sum.NotAttempted)
+	read := sum.Done + sum.Failed + sum.Duplicate + sum.Skipped + sum.NotAttempted + sum.Cancelled
+	switch {
+	case total < 0:
+		return s + ", and the ids after them were not read"
+	case total > read:
+		return s + fmt.Sprintf(", and %d were not read", total-read)
+	}
+	return s
 }
 
 // resumeAdvice tells how to pick up where the run stopped.
