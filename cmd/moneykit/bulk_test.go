@@ -165,7 +165,7 @@ func TestCLIBulkTokenExpires(t *testing.T) {
 	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum["not_attempted"] < 1 {
 		t.Errorf("exit %d, want %d\nstdout: %s", r.code, exitAPI, r.stdout)
 	}
-	for _, want := range []string{"access token expired", "client credentials", "were not read", "--journal " + journal} {
+	for _, want := range []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
