@@ -159,7 +159,7 @@ type bulkOp func(ctx context.Context, id string, opts []CallOption) (*Link, erro
 
 func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, method string, op bulkOp) (BulkSummary, error) {
 	start := time.Now()
-	if c == nil || c.gen == nil {
+	if c == nil || c.doer == nil {
 		return BulkSummary{}, ErrNoClient
 	}
 	if ctx == nil {
@@ -173,6 +173,9 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	}
 	if opts.CallTimeout < 0 {
 		return BulkSummary{}, fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", opts.CallTimeout)
+	}
+	if err := applyCallOptions(&callConfig{}, opts.CallOptions); err != nil {
+		return BulkSummary{}, err // every call would fail the same way
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8

@@ -46,7 +46,7 @@ const DefaultMaxResponseBytes = 1 << 20
 // New (or NewFromTokenSource, NewClientCredentials, NewWithClientHeaders); the zero value
 // is not usable (its methods return ErrNoClient).
 type Client struct {
-	gen      *api.Client
+	server   string // the base URL as the generated request builders take it
 	base     *url.URL
 	editors  []api.RequestEditorFn
 	doer     *doer
@@ -60,7 +60,7 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &staticToken{header: []string{"Bearer " + accessToken}, token: accessToken, red: newRedactor("", "", accessToken)}, nil
+		return &staticToken{token: accessToken, red: newRedactor("", "", accessToken)}, nil
 	})
 }
 
@@ -78,9 +78,9 @@ func NewFromTokenSource(ts oauth2.TokenSource, opts ...Option) (*Client, error) 
 	if ts == nil {
 		return nil, errors.New("moneykit: NewFromTokenSource: nil token source")
 	}
-	return build(opts, func(cfg *config, _ *http.Client) (credentials, error) {
+	return build(opts, func(*config, *http.Client) (credentials, error) {
 		fetch := func(context.Context) (*oauth2.Token, error) { return ts.Token() }
-		return &tokenSource{fetch: fetch, attemptTimeout: cfg.call.attemptTimeout}, nil
+		return &tokenSource{fetch: fetch}, nil
 	})
 }
 
@@ -114,7 +114,7 @@ func NewClientCredentials(clientID, clientSecret string, opts ...Option) (*Clien
 			return cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
 		}
 		return &tokenSource{fetch: fetch, cancellable: true, clientID: clientID, secret: clientSecret,
-			attemptTimeout: cfg.call.attemptTimeout, red: newRedactor(clientID, clientSecret)}, nil
+			red: newRedactor(clientID, clientSecret)}, nil
 	})
 }
 
@@ -179,14 +179,10 @@ func build(opts []Option, creds func(*config, *http.Client) (credentials, error)
 		return nil, err
 	}
 	d := &doer{
-		client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody, defaults: cfg.call,
-		userAgent: []string{cfg.userAgent}, version: []string{cfg.apiVersion},
+		client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody,
+		userAgent: cfg.userAgent, version: cfg.apiVersion, sleep: sleep,
 	}
-	gen, err := api.NewClient(base.String(), api.WithHTTPClient(d))
-	if err != nil {
-		return nil, fmt.Errorf("moneykit: %w", err)
-	}
-	return &Client{gen: gen, base: base, editors: cfg.editors, doer: d, defaults: cfg.call}, nil
+	return &Client{server: base.String() + "/", base: base, editors: cfg.editors, doer: d, defaults: cfg.call}, nil
 }
 
 // parseBaseURL accepts https URLs, and http URLs whose host is loopback.

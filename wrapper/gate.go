@@ -203,4 +203,4 @@ func (g *runGate) waitRate(ctx context.Context) error {
 // gateOption attaches a call's gate; the doer consults it per attempt.
 type gateOption struct{ g *gate }
 
-func (o gateOption) applyCall(c *callConfig) { c.gate = o.g }
+func (o gateOption) applyCall(c *callConfig) error { c.gate = o.g; return nil }

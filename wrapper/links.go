@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,37 +48,6 @@ func checkLinkID(id string) error {
 	return nil
 }
 
-// begin checks what every call needs before a request is built, and makes the call's
-// state, which the doer reads from the context, and the first attempt's timeout (the doer
-// makes those of later attempts). The caller must call the returned cancel.
-func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (context.Context, *callState, context.CancelFunc, error) {
-	if c == nil || c.gen == nil {
-		return nil, nil, nil, ErrNoClient
-	}
-	if ctx == nil {
-		return nil, nil, nil, errors.New("moneykit: nil context.Context")
-	}
-	if err := checkLinkID(id); err != nil {
-		return nil, nil, nil, err
-	}
-	// A call whose context is already done sends nothing.
-	if err := ctx.Err(); err != nil {
-		return nil, nil, nil, err
-	}
-	cc := &callCtx{Context: ctx, state: callState{cfg: c.defaults, linkID: id}}
-	for _, o := range opts {
-		if o != nil {
-			o.applyCall(&cc.state.cfg)
-		}
-	}
-	cc.state.parent = cc
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > cc.state.cfg.attemptTimeout {
-		actx, cancel := context.WithTimeout(cc, cc.state.cfg.attemptTimeout)
-		return actx, &cc.state, cancel, nil
-	}
-	return cc, &cc.state, func() {}, nil
-}
-
 // UpdateLink changes a link's webhook and tags (PATCH /links/{id}, "Update Link") and
 // returns the updated link. Fields of p left at their zero value are not changed.
 //
@@ -87,35 +57,17 @@ func (c *Client) begin(ctx context.Context, id string, opts []CallOption) (conte
 // values, so it is safe to retry, and it is retried as the client's options say (opts
 // change that for this call).
 func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts ...CallOption) (*Link, error) {
-	ctx, cs, cancel, err := c.begin(ctx, id, opts)
+	r, err := c.call(ctx, updateLink, id, opts, func(server string) (*http.Request, error) {
+		body, err := p.body()
+		if err != nil {
+			return nil, err
+		}
+		return api.NewUpdateLinkRequest(server, id, nil, body)
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer cancel()
-	body, err := p.body()
-	if err != nil {
-		return nil, err
-	}
-	// MoneyKit-Version (declared in the spec) and User-Agent are set by the doer.
-	rsp, err := c.gen.UpdateLink(ctx, id, nil, body, c.editors...)
-	if err != nil {
-		return nil, c.callError(cs.parent, http.MethodPatch, id, err)
-	}
-	if rsp.StatusCode != http.StatusOK {
-		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
-	}
-	// The doer has read the body into the call's state; decode it into the generated type.
-	if ct := rsp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
-		return nil, c.doer.creds.redactor().redactError(malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
-	}
-	link := new(Link)
-	if err := json.Unmarshal(cs.body.raw, link); err != nil {
-		return nil, c.doer.creds.redactor().redactError(bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err))
-	}
-	if link.LinkID == "" || link.State == "" {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id or state missing"))
-	}
-	return link, nil
+	return r.link()
 }
 
 // DeleteLink deletes a link and disables its access token (DELETE /links/{id}, "Delete
@@ -125,22 +77,93 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 // (its answer was lost, timed out or was a 5xx) and a retry answers 410, that earlier
 // attempt deleted the link: DeleteLink reports success.
 func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) error {
-	ctx, cs, cancel, err := c.begin(ctx, id, opts)
+	_, err := c.call(ctx, deleteLink, id, opts, func(server string) (*http.Request, error) {
+		return api.NewDeleteLinkRequest(server, id, nil)
+	})
+	return err // the status says it all; the doer has read (and capped) the body
+}
+
+// operation is what the shared call helper needs to know of an operation on a link.
+type operation struct {
+	method string
+	ok     []int // the statuses that are a success
+	// goneIsDone: a 410 after an earlier attempt that may have reached the server is a
+	// success, that attempt's (DELETE).
+	goneIsDone bool
+}
+
+var (
+	updateLink = operation{method: http.MethodPatch, ok: []int{http.StatusOK}}
+	deleteLink = operation{method: http.MethodDelete, ok: []int{http.StatusOK, http.StatusNoContent}, goneIsDone: true}
+)
+
+// call is what every operation on a link does: it checks the client, the context, the
+// id and the options, builds the request with build (one of the request builders
+// generated in package api: MoneyKit-Version, declared in the spec, and User-Agent are
+// set by the doer), runs the request editors, sends it with retries, and returns the
+// answer if its status is a success for op; any other answer is an *Error. An error of
+// build is returned as it is: it is the caller's input (UpdateParams) that was refused.
+func (c *Client) call(ctx context.Context, op operation, id string, opts []CallOption, build func(server string) (*http.Request, error)) (*reply, error) {
+	if c == nil || c.doer == nil {
+		return nil, ErrNoClient
+	}
+	if ctx == nil {
+		return nil, errors.New("moneykit: nil context.Context")
+	}
+	if err := checkLinkID(id); err != nil {
+		return nil, err
+	}
+	cs := &callState{cfg: c.defaults}
+	if err := applyCallOptions(&cs.cfg, opts); err != nil {
+		return nil, err
+	}
+	// A call whose context is already done sends nothing.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req, err := build(c.server)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cancel()
-	rsp, err := c.gen.DeleteLink(ctx, id, nil, c.editors...)
+	for _, edit := range c.editors {
+		if err := edit(ctx, req); err != nil {
+			return nil, c.callError(ctx, op.method, id, err)
+		}
+	}
+	resp, body, err := c.doer.send(ctx, req, cs)
 	if err != nil {
-		return c.callError(cs.parent, http.MethodDelete, id, err)
+		return nil, c.callError(ctx, op.method, id, err)
 	}
-	switch {
-	case rsp.StatusCode == http.StatusGone && cs.maybeReached:
-		return nil
-	case rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent:
-		return c.apiError(http.MethodDelete, id, rsp, cs)
+	r := &reply{method: op.method, id: id, resp: resp, body: body, attempts: cs.attempts, red: c.doer.creds.redactor()}
+	if slices.Contains(op.ok, resp.StatusCode) || (op.goneIsDone && resp.StatusCode == http.StatusGone && cs.maybeReached) {
+		return r, nil
 	}
-	return nil // the status says it all; the doer has read (and capped) the body
+	return nil, r.apiError()
+}
+
+// reply is the final answer of a call, its body read whole (and capped) by the doer.
+type reply struct {
+	method, id string
+	resp       *http.Response
+	body       []byte
+	attempts   int
+	red        *redactor
+}
+
+// link decodes a success body that must be a link.
+func (r *reply) link() (*Link, error) {
+	status := r.resp.StatusCode
+	if ct := r.resp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
+		return nil, r.red.redactError(malformed(r.method, r.id, status, r.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
+	}
+	link := new(Link)
+	if err := json.Unmarshal(r.body, link); err != nil {
+		return nil, r.red.redactError(bodyError(r.method, r.id, status, r.attempts, err))
+	}
+	if link.LinkID == "" || link.State == "" {
+		return nil, malformed(r.method, r.id, status, r.attempts, errors.New("the body is not a link: link_id or state missing"))
+	}
+	return link, nil
 }
 
 // callError reports a call that got no usable answer. A done context wins over the
@@ -171,21 +194,20 @@ func malformed(method, id string, status, attempts int, cause error) *Error {
 
 // apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,
 // an unknown error_code, HTML from a proxy, or nothing.
-func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) error {
-	e := &Error{Method: method, LinkID: id, StatusCode: rsp.StatusCode, Attempts: cs.attempts}
+func (r *reply) apiError() error {
+	rsp := r.resp
+	e := &Error{Method: r.method, LinkID: r.id, StatusCode: rsp.StatusCode, Attempts: r.attempts}
 	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(rsp.Header.Get("Retry-After"), time.Now())
 	}
-	red := c.doer.creds.redactor()
 	if rsp.StatusCode >= 300 && rsp.StatusCode < 400 {
 		// Redirects are not followed: the token must not go anywhere else.
 		if loc := rsp.Header.Get("Location"); loc != "" {
-			e.Message = "redirect to " + redactLocation(loc, red) + " not followed"
+			e.Message = "redirect to " + redactLocation(loc, r.red) + " not followed"
 		}
 	}
-	raw := cs.body.raw // read whole, and capped, by the doer
 	var body errorBody
-	if len(raw) > 0 && json.Unmarshal(raw, &body) == nil && body.ErrorCode != "" {
+	if len(r.body) > 0 && json.Unmarshal(r.body, &body) == nil && body.ErrorCode != "" {
 		e.Code = Code(body.ErrorCode)
 		e.Message = body.ErrorMessage
 		if body.DocumentationURL != nil {
@@ -195,9 +217,9 @@ func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) 
 			e.LinkErrorCode = *body.LinkErrorCode
 		}
 		e.ValidationErrors = body.ValidationErrors
-		return red.redactError(e)
+		return r.red.redactError(e)
 	}
-	e.Body = excerpt(bytes.TrimSpace(raw), red)
+	e.Body = excerpt(bytes.TrimSpace(r.body), r.red)
 	return e
 }
 

@@ -16,9 +16,10 @@ type Option interface {
 }
 
 // CallOption changes one call of UpdateLink or DeleteLink; it applies after the client's
-// options.
+// options. An invalid one (WithMaxRetries(-1), say) fails the call before anything is
+// sent, as it fails New.
 type CallOption interface {
-	applyCall(*callConfig)
+	applyCall(*callConfig) error
 }
 
 type optionFunc func(*config) error
@@ -145,18 +146,27 @@ type retryOption struct {
 	err error
 }
 
-func (o retryOption) applyClient(c *config) error {
+func (o retryOption) applyClient(c *config) error { return o.applyCall(&c.call) }
+
+func (o retryOption) applyCall(c *callConfig) error {
 	if o.err != nil {
 		return o.err
 	}
-	o.set(&c.call)
+	o.set(c)
 	return nil
 }
 
-func (o retryOption) applyCall(c *callConfig) {
-	if o.err == nil {
-		o.set(c)
+// applyCallOptions applies opts to cfg in order; the first that fails is the error.
+func applyCallOptions(cfg *callConfig, opts []CallOption) error {
+	for _, o := range opts {
+		if o == nil {
+			return errors.New("moneykit: nil CallOption")
+		}
+		if err := o.applyCall(cfg); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // SharedOption is an option usable both in New (for every call) and per call.

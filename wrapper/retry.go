@@ -6,33 +6,29 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// retryable reports whether an attempt's outcome is worth another attempt, and why. A
-// server's x-should-retry header overrides the status rule.
-func retryable(resp *http.Response, err error) (bool, string) {
+// retryable reports whether an attempt's outcome is worth another attempt. A server's
+// x-should-retry header overrides the status rule.
+func retryable(resp *http.Response, err error) bool {
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
-			return false, "" // the same again would fail the same way
+			return false // the same again would fail the same way
 		}
 		if te := (*tokenError)(nil); errors.As(err, &te) {
-			return te.temporary, "token endpoint" // see ErrTokenSource
+			return te.temporary // see ErrTokenSource
 		}
-		return true, "connection error"
+		return true // a connection error
 	}
 	switch strings.ToLower(resp.Header.Get("X-Should-Retry")) {
 	case "true":
-		return true, "x-should-retry: true"
+		return true
 	case "false":
-		return false, "x-should-retry: false"
+		return false
 	}
-	if retryableStatus(resp.StatusCode) {
-		return true, "status " + strconv.Itoa(resp.StatusCode)
-	}
-	return false, ""
+	return retryableStatus(resp.StatusCode)
 }
 
 // retryableStatus is the status rule: 408, 409, 429, 500, 502, 503 and 504.

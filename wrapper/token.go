@@ -17,8 +17,9 @@ import (
 // formatted: no exported value holds them.
 type credentials interface {
 	// apply sets the request's credentials and returns the token used ("" for none). ctx
-	// is the attempt's: a token fetch it waits for ends with it.
-	apply(ctx context.Context, req *http.Request) (string, error)
+	// is the attempt's: waiting for a token fetch ends with it. A fetch that apply starts
+	// is bounded by timeout, the call's attempt timeout.
+	apply(ctx context.Context, req *http.Request, timeout time.Duration) (string, error)
 	// expired drops the token used, if it is still the current one, and reports whether
 	// a new one can be had (a refreshable source).
 	expired(used string) bool
@@ -26,15 +27,14 @@ type credentials interface {
 	redactor() *redactor
 }
 
-// staticToken is a fixed access token. Its header value is built once.
+// staticToken is a fixed access token.
 type staticToken struct {
-	header []string
-	token  string
-	red    *redactor
+	token string
+	red   *redactor
 }
 
-func (s *staticToken) apply(_ context.Context, req *http.Request) (string, error) {
-	req.Header["Authorization"] = s.header
+func (s *staticToken) apply(_ context.Context, req *http.Request, _ time.Duration) (string, error) {
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	return s.token, nil
 }
 
@@ -47,7 +47,7 @@ type clientHeaders struct {
 	red        *redactor
 }
 
-func (h *clientHeaders) apply(_ context.Context, req *http.Request) (string, error) {
+func (h *clientHeaders) apply(_ context.Context, req *http.Request, _ time.Duration) (string, error) {
 	req.Header.Set("X-Client-Id", h.id)
 	req.Header.Set("X-Client-Secret", h.secret)
 	return "", nil
@@ -73,10 +73,9 @@ type tokenSource struct {
 	// cancellable: fetch obeys its context (the client-credentials exchange). A user's
 	// oauth2.TokenSource cannot be interrupted: its flight stays current until it returns,
 	// so callers keep joining it and a hung source costs one goroutine, not one per call.
-	cancellable    bool
-	clientID       string // for the Basic form of the secret in the redactor
-	secret         string // the client secret, when the source uses one
-	attemptTimeout time.Duration
+	cancellable bool
+	clientID    string // for the Basic form of the secret in the redactor
+	secret      string // the client secret, when the source uses one
 
 	mu     sync.Mutex
 	tok    *oauth2.Token
@@ -94,9 +93,9 @@ type flight struct {
 	cancel  context.CancelFunc // ends the fetch
 }
 
-// token returns a valid token: the cached one, or one from a fetch that it starts or
-// joins. It returns when the fetch ends or ctx does, whichever is first.
-func (t *tokenSource) token(ctx context.Context) (string, error) {
+// token returns a valid token: the cached one, or one from a fetch that it starts (bounded
+// by timeout) or joins. It returns when the fetch ends or ctx does, whichever is first.
+func (t *tokenSource) token(ctx context.Context, timeout time.Duration) (string, error) {
 	t.mu.Lock()
 	if t.tok.Valid() {
 		tok := t.tok.AccessToken
@@ -105,7 +104,7 @@ func (t *tokenSource) token(ctx context.Context) (string, error) {
 	}
 	f := t.flight
 	if f == nil {
-		f = t.start(ctx)
+		f = t.start(timeout)
 	}
 	f.waiters++
 	t.mu.Unlock()
@@ -125,11 +124,7 @@ func (t *tokenSource) token(ctx context.Context) (string, error) {
 }
 
 // start begins a flight; t.mu is held.
-func (t *tokenSource) start(ctx context.Context) *flight {
-	timeout := t.attemptTimeout
-	if cs, ok := ctx.Value(callKey{}).(*callState); ok {
-		timeout = cs.cfg.attemptTimeout
-	}
+func (t *tokenSource) start(timeout time.Duration) *flight {
 	// Detached from the caller (see tokenSource), bounded by one attempt's timeout.
 	fctx, cancel := context.WithTimeout(context.Background(), timeout)
 	f := &flight{done: make(chan struct{}), cancel: cancel}
@@ -198,8 +193,8 @@ func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) 
 	return tok.AccessToken, nil
 }
 
-func (t *tokenSource) apply(ctx context.Context, req *http.Request) (string, error) {
-	tok, err := t.token(ctx)
+func (t *tokenSource) apply(ctx context.Context, req *http.Request, timeout time.Duration) (string, error) {
+	tok, err := t.token(ctx, timeout)
 	if err != nil {
 		return "", err
 	}
