@@ -455,6 +455,8 @@ func TestBulkRefusesBadOptions(t *testing.T) {
 		{Rate: math.NaN()},
 		{Rate: math.Inf(1)},
 		{CallTimeout: -time.Second},
+		{CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(-1)}},
+		{CallOptions: []wrapper.CallOption{nil}},
 	} {
 		sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
 		if err == nil || sum != (wrapper.BulkSummary{}) {

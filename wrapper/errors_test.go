@@ -17,7 +17,6 @@ func TestOddAnswers(t *testing.T) {
 	html502 := "<html><head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center></body></html>"
 	for _, tc := range []struct {
 		name        string
-		method      string
 		status      int
 		ctype       string
 		body        string
@@ -25,48 +24,55 @@ func TestOddAnswers(t *testing.T) {
 		malformed   bool
 		bodyExcerpt string
 	}{
-		{"unknown error_code", "PATCH", 418, "application/json", `{"error_code":"link_error.brand_new","error_message":"New."}`, "link_error.brand_new", false, ""},
-		{"html 502 from a proxy", "PATCH", 502, "text/html", html502, "", false, "<html><head><title>502 Bad Gateway</title></head> <body>"},
-		{"html 502 on delete", "DELETE", 502, "text/html", html502, "", false, "<html>"},
-		{"empty 500", "DELETE", 500, "", "", "", false, ""},
-		{"json without error_code", "PATCH", 400, "application/json", `{"detail":"nope"}`, "", false, `{"detail":"nope"}`},
-		{"truncated error json", "PATCH", 404, "application/json", `{"error_code":"link_err`, "", false, `{"error_code":"link_err`},
-		{"empty 200", "PATCH", 200, "application/json", "", "", true, ""},
-		{"non-JSON 200", "PATCH", 200, "application/json", "<html>ok</html>", "", true, ""},
-		{"200 as text/html", "PATCH", 200, "text/html", "<html>ok</html>", "", true, ""},
-		{"truncated 200", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, ""},
-		{"200 that is not a link", "PATCH", 200, "application/json", `{}`, "", true, ""},
-		{"200 with wrong types", "PATCH", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, ""},
-		{"200 with a bad timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, ""},
-		{"200 with a numeric timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, ""},
+		{"unknown error_code", 418, "application/json", `{"error_code":"link_error.brand_new","error_message":"New."}`, "link_error.brand_new", false, ""},
+		{"html 502 from a proxy", 502, "text/html", html502, "", false, "<html><head><title>502 Bad Gateway</title></head> <body>"},
+		{"empty 500", 500, "", "", "", false, ""},
+		{"json without error_code", 400, "application/json", `{"detail":"nope"}`, "", false, `{"detail":"nope"}`},
+		{"truncated error json", 404, "application/json", `{"error_code":"link_err`, "", false, `{"error_code":"link_err`},
+		{"empty 200", 200, "application/json", "", "", true, ""},
+		{"non-JSON 200", 200, "application/json", "<html>ok</html>", "", true, ""},
+		{"200 as text/html", 200, "text/html", "<html>ok</html>", "", true, ""},
+		{"truncated 200", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, ""},
+		{"200 that is not a link", 200, "application/json", `{}`, "", true, ""},
+		{"200 with wrong types", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, ""},
+		{"200 with a bad timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, ""},
+		{"200 with a numeric timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, s := setupWith(t, false)
-			s.handle(func(w http.ResponseWriter, r *http.Request) {
-				if tc.ctype != "" {
-					w.Header().Set("Content-Type", tc.ctype)
+		for _, op := range linkOps {
+			t.Run(tc.name+"/"+op.method, func(t *testing.T) {
+				c, s := setupWith(t, false)
+				s.handle(func(w http.ResponseWriter, r *http.Request) {
+					if tc.ctype != "" {
+						w.Header().Set("Content-Type", tc.ctype)
+					}
+					w.WriteHeader(tc.status)
+					w.Write([]byte(tc.body))
+				})
+				err := op.call(context.Background(), c, linkID)
+				if tc.malformed && !op.link {
+					if err != nil { // the status says it all
+						t.Errorf("err = %v; want success: %s returns no link", err, op.method)
+					}
+					return
 				}
-				w.WriteHeader(tc.status)
-				w.Write([]byte(tc.body))
+				var e *wrapper.Error
+				if !errors.As(err, &e) {
+					t.Fatalf("err = %v (%T), want *wrapper.Error", err, err)
+				}
+				if e.StatusCode != tc.status || e.Code != tc.code {
+					t.Errorf("status, code = %d %q; want %d %q", e.StatusCode, e.Code, tc.status, tc.code)
+				}
+				if got := errors.Is(err, wrapper.ErrMalformedResponse); got != tc.malformed {
+					t.Errorf("errors.Is(ErrMalformedResponse) = %v, want %v (%v)", got, tc.malformed, err)
+				}
+				if !strings.HasPrefix(e.Body, tc.bodyExcerpt) || len(e.Body) > 210 || strings.ContainsAny(e.Body, "\n\r\t") {
+					t.Errorf("Body = %q, want a one-line excerpt starting %q", e.Body, tc.bodyExcerpt)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "moneykit: "+op.method+" /links/") {
+					t.Errorf("Error() = %q", msg)
+				}
 			})
-			err := call(c, tc.method)
-			var e *wrapper.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *wrapper.Error", err, err)
-			}
-			if e.StatusCode != tc.status || e.Code != tc.code {
-				t.Errorf("status, code = %d %q; want %d %q", e.StatusCode, e.Code, tc.status, tc.code)
-			}
-			if got := errors.Is(err, wrapper.ErrMalformedResponse); got != tc.malformed {
-				t.Errorf("errors.Is(ErrMalformedResponse) = %v, want %v (%v)", got, tc.malformed, err)
-			}
-			if !strings.HasPrefix(e.Body, tc.bodyExcerpt) || len(e.Body) > 210 || strings.ContainsAny(e.Body, "\n\r\t") {
-				t.Errorf("Body = %q, want a one-line excerpt starting %q", e.Body, tc.bodyExcerpt)
-			}
-			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "moneykit: "+tc.method+" /links/") {
-				t.Errorf("Error() = %q", msg)
-			}
-		})
+		}
 	}
 }
 
@@ -122,9 +128,9 @@ func TestResponseTooLarge(t *testing.T) {
 				w.WriteHeader(status)
 				w.Write([]byte(big))
 			})
-			for _, method := range []string{"PATCH", "DELETE"} {
-				if err := call(c, method); !errors.Is(err, wrapper.ErrResponseTooLarge) {
-					t.Errorf("chunked=%v status=%d %s: err = %v, want ErrResponseTooLarge", chunked, status, method, err)
+			for _, op := range linkOps {
+				if err := op.call(context.Background(), c, linkID); !errors.Is(err, wrapper.ErrResponseTooLarge) {
+					t.Errorf("chunked=%v status=%d %s: err = %v, want ErrResponseTooLarge", chunked, status, op.method, err)
 				}
 			}
 		}

@@ -3,8 +3,10 @@ package wrapper_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,11 +21,103 @@ type outcome struct {
 	ok       bool  // success
 	sentinel error // else: errors.Is target (nil: any error)
 	status   int   // else: *Error status (0: not an *Error)
+	// retryAfter, if set: the *Error's RetryAfter.
+	retryAfter time.Duration
+	// linkOnly: the outcome of an operation that returns a link; one that does not goes
+	// by the status alone, and succeeds.
+	linkOnly bool
 }
 
-// The fault suite: each case against the fake's fault injection asserts the outcome, the
-// attempts the server saw, a time bound, and that no goroutine is left behind. The README's
-// fault table lists these cases.
+// forOp is the outcome for op.
+func (o outcome) forOp(op linkOp) outcome {
+	if o.linkOnly && !op.link {
+		return outcome{ok: true}
+	}
+	o.linkOnly = false
+	return o
+}
+
+// faultCase is one fault of the suite and what every operation must end in: the outcome,
+// the attempts the server saw, and bounds on the call's time, its waits between attempts
+// included.
+type faultCase struct {
+	name     string // the README's "fault injected"
+	faults   []moneykittest.Fault
+	faultsAt func(redirectTo string) []moneykittest.Fault // faults made when the case runs
+	opts     []wrapper.Option
+	want     outcome
+	attempts int
+	min, max time.Duration
+	note     string // said after the outcome in the README
+}
+
+var malformed200 = outcome{sentinel: wrapper.ErrMalformedResponse, status: 200, linkOnly: true}
+
+// faultCases is the fault suite. The README's fault table is made from it
+// (TestFaultTableInREADME).
+func faultCases() []faultCase {
+	json200 := http.Header{"Content-Type": {"application/json"}}
+	return []faultCase{
+		{name: "connection reset before the answer, once",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDrop}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
+		{name: "connection reset during the body, once (after the server acted)",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDropMidBody}}, want: outcome{ok: true}, attempts: 2, max: time.Second,
+			note: "a DELETE's retry answers 410: the lost attempt deleted the link"},
+		{name: "connection reset every time",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDrop, Times: -1}}, want: outcome{}, attempts: 3, max: time.Second},
+		{name: "truncated JSON (200)",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultTruncate}}, want: malformed200, attempts: 1, max: time.Second},
+		{name: "non-JSON 200",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultNonJSON}}, want: malformed200, attempts: 1, max: time.Second},
+		{name: "empty 200",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: json200}}, want: malformed200, attempts: 1, max: time.Second},
+		{name: "200 whose body breaks the schema",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: json200, Body: []byte(`{"link_id":["x"],"state":7}`)}},
+			want:   malformed200, attempts: 1, max: time.Second},
+		{name: "HTML 502 from a proxy, once",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultHTML502}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
+		{name: "HTML 502 every time",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultHTML502, Times: -1}}, want: outcome{status: 502}, attempts: 3, max: time.Second,
+			note: "with a body excerpt"},
+		{name: "429 storm, no Retry-After",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Times: -1, Header: jsonHeader(), Body: rateLimitBody}},
+			want:   outcome{sentinel: wrapper.ErrRateLimited, status: 429}, attempts: 3, max: time.Second, note: "after backoff"},
+		{name: "429 with `Retry-After: 1`, then OK",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("1"), Body: rateLimitBody}},
+			want:   outcome{ok: true}, attempts: 2, min: time.Second, max: 3 * time.Second},
+		{name: "429 with an HTTP-date 2 s ahead, then OK",
+			faultsAt: func(string) []moneykittest.Fault {
+				soon := time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
+				return []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter(soon), Body: rateLimitBody}}
+			}, want: outcome{ok: true}, attempts: 2, min: time.Second, max: 4 * time.Second},
+		{name: "429 with `Retry-After: 120` (over the 60 s maximum)",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("120"), Body: rateLimitBody}},
+			want:   outcome{sentinel: wrapper.ErrRateLimited, status: 429, retryAfter: 2 * time.Minute}, attempts: 1, max: 500 * time.Millisecond, note: "at once"},
+		{name: "503 then OK",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 503, Header: jsonHeader(), Body: []byte(`{"error_code":"api_error.unavailable","error_message":"Try again."}`)}},
+			want:   outcome{ok: true}, attempts: 2, max: time.Second},
+		{name: "503 with `x-should-retry: false`",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 503, Header: http.Header{"X-Should-Retry": {"false"}}}},
+			want:   outcome{status: 503}, attempts: 1, max: time.Second, note: "no retry"},
+		{name: "400 with `x-should-retry: true`, then OK",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 400, Header: http.Header{"X-Should-Retry": {"true"}}}},
+			want:   outcome{ok: true}, attempts: 2, max: time.Second},
+		{name: "headers slower than the attempt timeout (200 ms), once",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDelay, Latency: 2 * time.Second}}, opts: []wrapper.Option{wrapper.WithAttemptTimeout(200 * time.Millisecond)},
+			want: outcome{ok: true}, attempts: 2, min: 200 * time.Millisecond, max: 1500 * time.Millisecond},
+		{name: "a server that never answers (attempt timeout 100 ms)",
+			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDelay, Latency: time.Hour, Times: -1}}, opts: []wrapper.Option{wrapper.WithAttemptTimeout(100 * time.Millisecond)},
+			want: outcome{sentinel: context.DeadlineExceeded}, attempts: 3, min: 300 * time.Millisecond, max: 2 * time.Second},
+		{name: "redirect to another host",
+			faultsAt: func(to string) []moneykittest.Fault {
+				return []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 307, Header: http.Header{"Location": {to + "/links/x"}}}}
+			}, want: outcome{status: 307}, attempts: 1, max: time.Second, note: "not followed, no credentials sent"},
+	}
+}
+
+// The fault suite: each case, for every operation, against the fake's fault injection,
+// asserts the outcome, the attempts the server saw, a time bound, and that no goroutine
+// is left behind. Waits between attempts are recorded, not slept, and count in the time.
 func TestFaultSuite(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" || r.Header.Get("X-Client-Secret") != "" {
@@ -32,114 +126,71 @@ func TestFaultSuite(t *testing.T) {
 		w.WriteHeader(204)
 	}))
 	defer other.Close()
-	soon := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
 
-	for _, tc := range []struct {
-		name     string
-		method   string
-		faults   []moneykittest.Fault
-		faultsAt func() []moneykittest.Fault // for faults that name a time: made when the case runs
-		opts     []wrapper.Option
-		want     outcome
-		attempts int
-		min, max time.Duration
-	}{
-		{name: "connection reset before the answer", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDrop}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "connection reset during the body", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDropMidBody}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "DELETE whose answer was lost, then 410", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDropMidBody}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "connection reset every time", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDrop, Times: -1}}, want: outcome{}, attempts: 3, max: time.Second},
-		{name: "truncated JSON", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultTruncate}}, want: outcome{sentinel: wrapper.ErrMalformedResponse, status: 200}, attempts: 1, max: time.Second},
-		{name: "non-JSON 200", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultNonJSON}}, want: outcome{sentinel: wrapper.ErrMalformedResponse, status: 200}, attempts: 1, max: time.Second},
-		{name: "HTML 502 once", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultHTML502}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "HTML 502 every time", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultHTML502, Times: -1}}, want: outcome{status: 502}, attempts: 3, max: time.Second},
-		{name: "empty 200", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: http.Header{"Content-Type": {"application/json"}}}}, want: outcome{sentinel: wrapper.ErrMalformedResponse, status: 200}, attempts: 1, max: time.Second},
-		{name: "200 that breaks the schema", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"link_id":["x"],"state":7}`)}}, want: outcome{sentinel: wrapper.ErrMalformedResponse, status: 200}, attempts: 1, max: time.Second},
-		{name: "429 storm without Retry-After", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Times: -1, Header: jsonHeader(), Body: rateLimitBody}}, want: outcome{sentinel: wrapper.ErrRateLimited, status: 429}, attempts: 3, max: time.Second},
-		{name: "429 with Retry-After seconds, then success", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("1"), Body: rateLimitBody}}, want: outcome{ok: true}, attempts: 2, min: time.Second, max: 3 * time.Second},
-		{name: "429 with Retry-After HTTP-date, then success", method: "DELETE",
-			faultsAt: func() []moneykittest.Fault {
-				return []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter(soon(2 * time.Second)), Body: rateLimitBody}}
-			}, want: outcome{ok: true}, attempts: 2, min: time.Second, max: 4 * time.Second},
-		{name: "429 with Retry-After over the maximum wait", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("120"), Body: rateLimitBody}}, want: outcome{sentinel: wrapper.ErrRateLimited, status: 429}, attempts: 1, max: 500 * time.Millisecond},
-		{name: "503 then success", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 503, Header: jsonHeader(), Body: []byte(`{"error_code":"api_error.unavailable","error_message":"Try again."}`)}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "x-should-retry: false on a 503", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 503, Header: http.Header{"X-Should-Retry": {"false"}}}}, want: outcome{status: 503}, attempts: 1, max: time.Second},
-		{name: "x-should-retry: true on a 400", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 400, Header: http.Header{"X-Should-Retry": {"true"}}}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
-		{name: "slow headers past the attempt timeout", method: "PATCH",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDelay, Latency: 2 * time.Second}}, opts: []wrapper.Option{wrapper.WithAttemptTimeout(200 * time.Millisecond)},
-			want: outcome{ok: true}, attempts: 2, min: 200 * time.Millisecond, max: 1500 * time.Millisecond},
-		{name: "a server that never answers", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultDelay, Latency: time.Hour, Times: -1}}, opts: []wrapper.Option{wrapper.WithAttemptTimeout(100 * time.Millisecond)},
-			want: outcome{sentinel: context.DeadlineExceeded}, attempts: 3, min: 300 * time.Millisecond, max: 2 * time.Second},
-		{name: "a redirect to another host", method: "DELETE",
-			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 307, Header: http.Header{"Location": {other.URL + "/links/x"}}}}, want: outcome{status: 307}, attempts: 1, max: time.Second},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			srv, err := moneykittest.NewServer()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			tr := &http.Transport{}
-			defer tr.CloseIdleConnections()
-			opts := append([]wrapper.Option{wrapper.WithBaseURL(srv.URL), wrapper.WithHTTPClient(&http.Client{Transport: tr}),
-				wrapper.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond)}, tc.opts...)
-			c, err := wrapper.New(srv.Token(), opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.faultsAt != nil {
-				tc.faults = tc.faultsAt()
-			}
-			for _, f := range tc.faults {
-				srv.InjectFault(f)
-			}
-			start := time.Now()
-			err = call(c, tc.method, moneykittest.SeedLinkID)
-			took := time.Since(start)
-			srv.ClearFaults()
+	for _, tc := range faultCases() {
+		for _, op := range linkOps {
+			t.Run(tc.name+"/"+op.method, func(t *testing.T) {
+				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+				srv, err := moneykittest.NewServer()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer srv.Close()
+				tr := &http.Transport{}
+				defer tr.CloseIdleConnections()
+				opts := append([]wrapper.Option{wrapper.WithBaseURL(srv.URL), wrapper.WithHTTPClient(&http.Client{Transport: tr}),
+					wrapper.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond)}, tc.opts...)
+				c, err := wrapper.New(srv.Token(), opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var waits sleeper
+				wrapper.SetSleep(c, waits.sleep)
+				faults := tc.faults
+				if tc.faultsAt != nil {
+					faults = tc.faultsAt(other.URL)
+				}
+				for _, f := range faults {
+					srv.InjectFault(f)
+				}
+				start := time.Now()
+				err = op.call(context.Background(), c, moneykittest.SeedLinkID)
+				took := time.Since(start) + waits.total()
+				srv.ClearFaults()
 
-			switch {
-			case tc.want.ok && err != nil:
-				t.Errorf("err = %v, want success", err)
-			case !tc.want.ok && err == nil:
-				t.Errorf("succeeded, want an error")
-			case !tc.want.ok:
-				if tc.want.sentinel != nil && !errors.Is(err, tc.want.sentinel) {
-					t.Errorf("err = %v, want errors.Is %v", err, tc.want.sentinel)
+				want := tc.want.forOp(op)
+				switch {
+				case want.ok && err != nil:
+					t.Errorf("err = %v, want success", err)
+				case !want.ok && err == nil:
+					t.Errorf("succeeded, want an error")
+				case !want.ok:
+					if want.sentinel != nil && !errors.Is(err, want.sentinel) {
+						t.Errorf("err = %v, want errors.Is %v", err, want.sentinel)
+					}
+					var e *wrapper.Error
+					isErr := errors.As(err, &e)
+					if isErr != (want.status != 0) || (isErr && e.StatusCode != want.status) {
+						t.Errorf("err = %v (%T), want *Error with status %d", err, err, want.status)
+					}
+					if isErr && e.Attempts != tc.attempts {
+						t.Errorf("Error.Attempts = %d, want %d", e.Attempts, tc.attempts)
+					}
+					if isErr && want.retryAfter != 0 && e.RetryAfter != want.retryAfter {
+						t.Errorf("Error.RetryAfter = %v, want %v", e.RetryAfter, want.retryAfter)
+					}
+					if n := fmt.Sprintf("after %d attempts", tc.attempts); !isErr && tc.attempts > 1 && !strings.Contains(err.Error(), n) {
+						t.Errorf("err = %v, want it to say %q", err, n)
+					}
 				}
-				var e *wrapper.Error
-				isErr := errors.As(err, &e)
-				if isErr != (tc.want.status != 0) || (isErr && e.StatusCode != tc.want.status) {
-					t.Errorf("err = %v (%T), want *Error with status %d", err, err, tc.want.status)
+				if got := len(srv.Requests()); got != tc.attempts {
+					t.Errorf("server saw %d attempts, want %d", got, tc.attempts)
 				}
-				if isErr && e.Attempts != tc.attempts {
-					t.Errorf("Error.Attempts = %d, want %d", e.Attempts, tc.attempts)
+				if took < tc.min || took > tc.max {
+					t.Errorf("took %v, want within [%v, %v]", took, tc.min, tc.max)
 				}
-			}
-			if got := len(srv.Requests()); got != tc.attempts {
-				t.Errorf("server saw %d attempts, want %d", got, tc.attempts)
-			}
-			if took < tc.min || took > tc.max {
-				t.Errorf("took %v, want within [%v, %v]", took, tc.min, tc.max)
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func answer(status int, ctype string, body []byte) roundTripFunc {
 	}
 }
 
-// Any error body, with any status, becomes an *Error with that status and a short,
+// Any error body, with any status, becomes an *Error of every operation with that status and a short,
 // one-line, valid UTF-8 excerpt; never a panic, never success.
 func FuzzErrorBody(f *testing.F) {
 	for _, seed := range []string{
@@ -61,16 +62,18 @@ func FuzzErrorBody(f *testing.F) {
 			return
 		}
 		c := memClient(t, answer(status, "application/json", []byte(body)))
-		err := c.DeleteLink(context.Background(), linkID)
-		var e *wrapper.Error
-		if !errors.As(err, &e) || e.StatusCode != status {
-			t.Fatalf("status %d body %q: err = %v", status, body, err)
-		}
-		if len(e.Body) > 210 || strings.ContainsAny(e.Body, "\n\r\x00") || !utf8.ValidString(e.Body) {
-			t.Fatalf("excerpt %q", e.Body)
-		}
-		if msg := err.Error(); strings.Contains(msg, testToken) || strings.Contains(msg, "\n") {
-			t.Fatalf("Error() = %q", msg)
+		for _, op := range linkOps {
+			err := op.call(context.Background(), c, linkID)
+			var e *wrapper.Error
+			if !errors.As(err, &e) || e.StatusCode != status {
+				t.Fatalf("%s: status %d body %q: err = %v", op.method, status, body, err)
+			}
+			if len(e.Body) > 210 || strings.ContainsAny(e.Body, "\n\r\x00") || !utf8.ValidString(e.Body) {
+				t.Fatalf("excerpt %q", e.Body)
+			}
+			if msg := err.Error(); strings.Contains(msg, testToken) || strings.Contains(msg, "\n") {
+				t.Fatalf("Error() = %q", msg)
+			}
 		}
 	})
 }
@@ -108,28 +111,32 @@ func FuzzLinkID(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
-		sent := false
-		c := memClient(t, func(r *http.Request) (*http.Response, error) {
-			sent = true
-			want := "/links/" + url.PathEscape(id)
-			if r.URL.EscapedPath() != want || r.URL.RawQuery != "" || r.URL.Fragment != "" {
-				t.Fatalf("id %q sent as %q (query %q), want %q", id, r.URL.EscapedPath(), r.URL.RawQuery, want)
+		for _, op := range linkOps {
+			sent := false
+			c := memClient(t, func(r *http.Request) (*http.Response, error) {
+				sent = true
+				want := "/links/" + url.PathEscape(id)
+				if r.URL.EscapedPath() != want || r.URL.RawQuery != "" || r.URL.Fragment != "" {
+					t.Fatalf("%s: id %q sent as %q (query %q), want %q", op.method, id, r.URL.EscapedPath(), r.URL.RawQuery, want)
+				}
+				seg, err := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/links/"))
+				if err != nil || seg != id || strings.Contains(strings.TrimPrefix(r.URL.EscapedPath(), "/links/"), "/") {
+					t.Fatalf("%s: id %q: path %q is not one segment holding the id", op.method, id, r.URL.EscapedPath())
+				}
+				rec := httptest.NewRecorder()
+				op.ok(t)(rec, r)
+				return rec.Result(), nil
+			})
+			err := op.call(context.Background(), c, id)
+			if errors.Is(err, wrapper.ErrInvalidLinkID) {
+				if sent {
+					t.Fatalf("%s: id %q refused after sending", op.method, id)
+				}
+				continue
 			}
-			seg, err := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/links/"))
-			if err != nil || seg != id || strings.Contains(strings.TrimPrefix(r.URL.EscapedPath(), "/links/"), "/") {
-				t.Fatalf("id %q: path %q is not one segment holding the id", id, r.URL.EscapedPath())
+			if err != nil || !sent {
+				t.Fatalf("%s: id %q: err = %v, sent = %v", op.method, id, err, sent)
 			}
-			return answer(204, "", nil)(r)
-		})
-		err := c.DeleteLink(context.Background(), id)
-		if errors.Is(err, wrapper.ErrInvalidLinkID) {
-			if sent {
-				t.Fatalf("id %q refused after sending", id)
-			}
-			return
-		}
-		if err != nil || !sent {
-			t.Fatalf("id %q: err = %v, sent = %v", id, err, sent)
 		}
 	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Ids are escaped into exactly one path segment: the server sees /links/<id>, whatever
-// the id holds.
+// the id holds; every operation sends its method, the credentials and the fixed headers.
 func TestLinkIDsOnTheWire(t *testing.T) {
 	for _, id := range []string{
 		linkID,
@@ -23,7 +23,11 @@ func TestLinkIDsOnTheWire(t *testing.T) {
 	} {
 		t.Run(id[:min(len(id), 20)], func(t *testing.T) {
 			c, s := setup(t)
+			var method string
 			s.handle(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != method {
+					t.Errorf("method = %s, want %s", r.Method, method)
+				}
 				if want := "/links/" + url.PathEscape(id); r.URL.EscapedPath() != want {
 					t.Errorf("escaped path = %q, want %q", r.URL.EscapedPath(), want)
 				}
@@ -33,20 +37,29 @@ func TestLinkIDsOnTheWire(t *testing.T) {
 				if r.URL.RawQuery != "" || r.URL.Fragment != "" {
 					t.Errorf("query %q fragment %q leaked from the id", r.URL.RawQuery, r.URL.Fragment)
 				}
-				if r.Method == http.MethodDelete {
-					w.WriteHeader(http.StatusNoContent)
-					return
+				want := map[string]string{
+					"Authorization":    "Bearer " + testToken,
+					"User-Agent":       wrapper.DefaultUserAgent,
+					"MoneyKit-Version": wrapper.DefaultAPIVersion,
 				}
-				reply(200, fixture(t, "responses/link.json"))(w, r)
+				if r.ContentLength != 0 {
+					want["Content-Type"] = "application/json"
+				}
+				for h, v := range want {
+					if got := r.Header.Get(h); got != v {
+						t.Errorf("%s: %s = %q, want %q", method, h, got, v)
+					}
+				}
+				answerEach(t)(w, r)
 			})
-			if err := c.DeleteLink(context.Background(), id); err != nil {
-				t.Errorf("DeleteLink(%q) = %v", id, err)
+			for _, op := range linkOps {
+				method = op.method
+				if err := op.call(context.Background(), c, id); err != nil {
+					t.Errorf("%s %q = %v", op.method, id, err)
+				}
 			}
-			if _, err := c.UpdateLink(context.Background(), id, wrapper.UpdateParams{}); err != nil {
-				t.Errorf("UpdateLink(%q) = %v", id, err)
-			}
-			if s.count() != 2 {
-				t.Errorf("requests = %d, want 2", s.count())
+			if s.count() != len(linkOps) {
+				t.Errorf("requests = %d, want %d", s.count(), len(linkOps))
 			}
 		})
 	}
@@ -56,20 +69,58 @@ func TestLinkIDsOnTheWire(t *testing.T) {
 func TestInvalidLinkIDsSendNothing(t *testing.T) {
 	for _, id := range []string{"", ".", "..", "a\x00b", "line\nbreak", "tab\there", "cr\r", "del\x7f", "\xff\xfe", strings.Repeat("k", wrapper.MaxLinkIDLen+1), strings.Repeat("k", 10<<10)} {
 		c, s := setup(t)
-		err := c.DeleteLink(context.Background(), id)
-		if !errors.Is(err, wrapper.ErrInvalidLinkID) {
-			t.Errorf("DeleteLink(%q) = %v, want ErrInvalidLinkID", id, err)
-		}
-		_, err = c.UpdateLink(context.Background(), id, wrapper.UpdateParams{Webhook: wrapper.RemoveWebhook()})
-		if !errors.Is(err, wrapper.ErrInvalidLinkID) {
-			t.Errorf("UpdateLink(%q) = %v, want ErrInvalidLinkID", id, err)
-		}
-		if err != nil && len(err.Error()) > 200 {
-			t.Errorf("error for a long id is %d bytes long", len(err.Error()))
+		for _, op := range linkOps {
+			err := op.call(context.Background(), c, id)
+			if !errors.Is(err, wrapper.ErrInvalidLinkID) {
+				t.Errorf("%s %q = %v, want ErrInvalidLinkID", op.method, id, err)
+			}
+			if err != nil && len(err.Error()) > 200 {
+				t.Errorf("%s: error for a long id is %d bytes long", op.method, len(err.Error()))
+			}
 		}
 		if s.count() != 0 {
 			t.Errorf("id %q: %d requests sent", id, s.count())
 		}
+	}
+}
+
+// An invalid call option fails the call before anything is sent, as it fails New.
+func TestInvalidCallOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  wrapper.SharedOption
+	}{
+		{"WithMaxRetries(-1)", wrapper.WithMaxRetries(-1)},
+		{"WithAttemptTimeout(0)", wrapper.WithAttemptTimeout(0)},
+		{"WithAttemptTimeout(-1s)", wrapper.WithAttemptTimeout(-time.Second)},
+		{"WithMaxRetryWait(-1s)", wrapper.WithMaxRetryWait(-time.Second)},
+		{"WithRetryBackoff(0, 0)", wrapper.WithRetryBackoff(0, 0)},
+		{"WithRetryBackoff(2s, 1s)", wrapper.WithRetryBackoff(2*time.Second, time.Second)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if c, err := wrapper.New(testToken, tc.opt); err == nil || c != nil {
+				t.Errorf("New = %v, %v; want an error", c, err)
+			}
+			c, s := setup(t)
+			for _, op := range linkOps {
+				err := op.call(context.Background(), c, linkID, wrapper.WithMaxRetries(1), tc.opt)
+				if err == nil || !strings.Contains(err.Error(), strings.Split(tc.name, "(")[0]) {
+					t.Errorf("%s = %v; want the option's error", op.method, err)
+				}
+			}
+			if s.count() != 0 {
+				t.Errorf("%d requests sent", s.count())
+			}
+		})
+	}
+	c, s := setup(t)
+	for _, op := range linkOps {
+		if err := op.call(context.Background(), c, linkID, nil); err == nil || !strings.Contains(err.Error(), "nil CallOption") {
+			t.Errorf("%s with a nil CallOption = %v", op.method, err)
+		}
+	}
+	if s.count() != 0 {
+		t.Errorf("%d requests sent", s.count())
 	}
 }
 
@@ -105,60 +156,61 @@ func TestInvalidWebhooksSendNothing(t *testing.T) {
 }
 
 func TestContext(t *testing.T) {
-	t.Run("cancelled before the call sends nothing", func(t *testing.T) {
-		c, s := setup(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if err := c.DeleteLink(ctx, linkID); !errors.Is(err, context.Canceled) {
-			t.Errorf("DeleteLink = %v", err)
-		}
-		if _, err := c.UpdateLink(ctx, linkID, wrapper.UpdateParams{}); !errors.Is(err, context.Canceled) {
-			t.Errorf("UpdateLink = %v", err)
-		}
-		if s.count() != 0 {
-			t.Errorf("%d requests sent", s.count())
-		}
-	})
-	t.Run("deadline during a slow answer", func(t *testing.T) {
-		c, s := setup(t)
-		release := make(chan struct{})
-		defer close(release)
-		s.handle(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
+	for _, op := range linkOps {
+		t.Run(op.method, func(t *testing.T) {
+			t.Run("cancelled before the call sends nothing", func(t *testing.T) {
+				c, s := setup(t)
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				if err := op.call(ctx, c, linkID); !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v", err)
+				}
+				if s.count() != 0 {
+					t.Errorf("%d requests sent", s.count())
+				}
+			})
+			t.Run("deadline during a slow answer", func(t *testing.T) {
+				c, s := setup(t)
+				release := make(chan struct{})
+				defer close(release)
+				s.handle(func(w http.ResponseWriter, r *http.Request) {
+					select {
+					case <-release:
+					case <-r.Context().Done():
+					}
+				})
+				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+				defer cancel()
+				start := time.Now()
+				err := op.call(ctx, c, linkID)
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v, want DeadlineExceeded", err)
+				}
+				if d := time.Since(start); d > 2*time.Second {
+					t.Errorf("returned after %v", d)
+				}
+			})
+			t.Run("nil context", func(t *testing.T) {
+				c, s := setup(t)
+				if err := op.call(nil, c, linkID); err == nil {
+					t.Error("nil context accepted")
+				}
+				if s.count() != 0 {
+					t.Errorf("%d requests sent", s.count())
+				}
+			})
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		err := c.DeleteLink(ctx, linkID)
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("err = %v, want DeadlineExceeded", err)
-		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("returned after %v", d)
-		}
-	})
-	t.Run("nil context", func(t *testing.T) {
-		c, s := setup(t)
-		//lint:ignore SA1012 testing the nil-context guard
-		if err := c.DeleteLink(nil, linkID); err == nil { //nolint:staticcheck
-			t.Error("nil context accepted")
-		}
-		if s.count() != 0 {
-			t.Errorf("%d requests sent", s.count())
-		}
-	})
+	}
 }
 
 func TestZeroClient(t *testing.T) {
-	var c *wrapper.Client
-	if err := c.DeleteLink(context.Background(), linkID); !errors.Is(err, wrapper.ErrNoClient) {
-		t.Errorf("nil Client: %v", err)
-	}
-	if _, err := (&wrapper.Client{}).UpdateLink(context.Background(), linkID, wrapper.UpdateParams{}); !errors.Is(err, wrapper.ErrNoClient) {
-		t.Errorf("zero Client: %v", err)
+	for _, op := range linkOps {
+		if err := op.call(context.Background(), nil, linkID); !errors.Is(err, wrapper.ErrNoClient) {
+			t.Errorf("%s, nil Client: %v", op.method, err)
+		}
+		if err := op.call(context.Background(), &wrapper.Client{}, linkID); !errors.Is(err, wrapper.ErrNoClient) {
+			t.Errorf("%s, zero Client: %v", op.method, err)
+		}
 	}
 }
 

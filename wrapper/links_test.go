@@ -201,7 +201,7 @@ func TestDeleteLink(t *testing.T) {
 }
 
 // Each documented error, with the reference's body, maps to its sentinel and fields, on
-// both operations.
+// every operation.
 func TestErrorsFromReferenceBodies(t *testing.T) {
 	for _, tc := range []struct {
 		fixture  string
@@ -220,7 +220,8 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 		{"error-401-unauthorized_access", 401, wrapper.ErrUnauthorizedLinkAccess, wrapper.CodeUnauthorizedLinkAccess, "Unauthorized link access."},
 		{"error-422-validation_failed", 422, wrapper.ErrValidationFailed, wrapper.CodeValidationFailed, "Request validation failed."},
 	} {
-		for _, method := range []string{http.MethodPatch, http.MethodDelete} {
+		for _, op := range linkOps {
+			method := op.method
 			t.Run(tc.fixture+"/"+method, func(t *testing.T) {
 				c, s := setup(t)
 				s.handle(func(w http.ResponseWriter, r *http.Request) {
@@ -229,7 +230,7 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 					}
 					reply(tc.status, fixture(t, "responses/"+tc.fixture+".json"))(w, r)
 				})
-				err := call(c, method)
+				err := op.call(context.Background(), c, linkID)
 				if !errors.Is(err, tc.sentinel) {
 					t.Fatalf("err = %v, want errors.Is %v", err, tc.sentinel)
 				}
@@ -273,17 +274,4 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 			})
 		}
 	}
-}
-
-// call makes one call of the method on a link (linkID unless one is given).
-func call(c *wrapper.Client, method string, id ...string) error {
-	target := linkID
-	if len(id) > 0 {
-		target = id[0]
-	}
-	if method == http.MethodDelete {
-		return c.DeleteLink(context.Background(), target)
-	}
-	_, err := c.UpdateLink(context.Background(), target, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")})
-	return err
 }
