@@ -171,12 +171,7 @@ func (c benchClients) update(variant string) func(context.Context) error {
 		return func(ctx context.Context) error {
 			body := api.UpdateLinkRequest{Webhook: nullable.NewNullableWithValue(benchHook), LinkTags: &tags}
 			rsp, err := c.gen.UpdateLink(ctx, linkID, &api.UpdateLinkParams{MoneyKitVersion: &version}, body)
-			if err != nil {
-				return err
-			}
-			_, err = api.ParseUpdateLinkResponse(rsp)
-			rsp.Body.Close()
-			return err
+			return parsed(rsp, err, api.ParseUpdateLinkResponse)
 		}
 	default:
 		return func(ctx context.Context) error { _, err := c.wrapped.UpdateLink(ctx, linkID, benchParams); return err }
@@ -191,16 +186,21 @@ func (c benchClients) delete(variant string) func(context.Context) error {
 	case "generated":
 		return func(ctx context.Context) error {
 			rsp, err := c.gen.DeleteLink(ctx, linkID, &api.DeleteLinkParams{MoneyKitVersion: &version})
-			if err != nil {
-				return err
-			}
-			_, err = api.ParseDeleteLinkResponse(rsp)
-			rsp.Body.Close()
-			return err
+			return parsed(rsp, err, api.ParseDeleteLinkResponse)
 		}
 	default:
 		return func(ctx context.Context) error { return c.wrapped.DeleteLink(ctx, linkID) }
 	}
+}
+
+// parsed finishes a call of the generated client as its users would: it parses the answer.
+func parsed[R any](rsp *http.Response, err error, parse func(*http.Response) (R, error)) error {
+	if err != nil {
+		return err
+	}
+	defer rsp.Body.Close()
+	_, err = parse(rsp)
+	return err
 }
 
 var benchVariants = []string{"floor", "generated", "wrapper"}

@@ -38,10 +38,8 @@ func (s *slotStore) reserve(key string, now time.Time) time.Time {
 type sharedLimiter struct{ store *slotStore }
 
 func (l sharedLimiter) Wait(ctx context.Context, key string) error {
-	t := time.NewTimer(time.Until(l.store.reserve(key, time.Now())))
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(time.Until(l.store.reserve(key, time.Now()))):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,28 +91,14 @@ func TestManyConcurrentCallsAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			id := fmt.Sprintf("mk_bulk_%03d", i)
-			if i%2 == 0 {
-				errs <- c.DeleteLink(context.Background(), id)
-				return
-			}
-			_, err := c.UpdateLink(context.Background(), id, wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://example.com/" + id)})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
+	concurrently(t, n, func(i int) error {
+		id := fmt.Sprintf("mk_bulk_%03d", i)
+		if i%2 == 0 {
+			return c.DeleteLink(context.Background(), id)
 		}
-	}
+		_, err := c.UpdateLink(context.Background(), id, wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://example.com/" + id)})
+		return err
+	})
 	for i := range n {
 		id := fmt.Sprintf("mk_bulk_%03d", i)
 		l, _ := srv.Link(id)

@@ -140,3 +140,20 @@ func reply(status int, body []byte) http.HandlerFunc {
 		w.Write(body)
 	}
 }
+
+// concurrently calls fn(0), ..., fn(n-1) at once, and fails the test for each error.
+func concurrently(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() { errs <- fn(i) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

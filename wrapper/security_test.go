@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,34 +148,10 @@ func TestTokenStaysHome(t *testing.T) {
 // Many goroutines share one Client (run with -race).
 func TestConcurrentUse(t *testing.T) {
 	c, s := setup(t)
-	s.handle(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodDelete {
-			w.WriteHeader(204)
-			return
-		}
-		reply(200, fixture(t, "responses/link.json"))(w, r)
+	s.handle(answerEach(t))
+	concurrently(t, 100, func(i int) error {
+		return linkOps[i%len(linkOps)].call(context.Background(), c, fmt.Sprintf("mk_%d", i))
 	})
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for i := range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if i%2 == 0 {
-				errs <- c.DeleteLink(context.Background(), fmt.Sprintf("mk_%d", i))
-				return
-			}
-			_, err := c.UpdateLink(context.Background(), fmt.Sprintf("mk_%d", i), wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("t")})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
 	if s.count() != 100 {
 		t.Errorf("requests = %d", s.count())
 	}

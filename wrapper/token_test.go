@@ -106,6 +106,14 @@ func (s *tokenAPI) hang(release <-chan struct{}) http.HandlerFunc {
 	}
 }
 
+// hangingTokenAPI is a tokenAPI whose token endpoint hangs until release is closed.
+func hangingTokenAPI(t *testing.T) (s *tokenAPI, release chan struct{}) {
+	release = make(chan struct{})
+	s = newTokenAPI(t, nil)
+	s.setToken(s.hang(release))
+	return s, release
+}
+
 // grant answers a token request as MoneyKit does.
 func grant(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
@@ -154,9 +162,7 @@ func TestTokenFetchObeysContext(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			release := make(chan struct{})
-			s := newTokenAPI(t, nil)
-			s.setToken(s.hang(release))
+			s, release := hangingTokenAPI(t)
 			defer s.close()
 			defer close(release) // lets a call the client failed to stop finish
 			c := s.client(t, tc.opts...)
@@ -200,9 +206,7 @@ func TestTokenFetchObeysContext(t *testing.T) {
 // all get the token.
 func TestTokenFetchShared(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	release := make(chan struct{})
-	s := newTokenAPI(t, nil)
-	s.setToken(s.hang(release))
+	s, release := hangingTokenAPI(t)
 	defer s.close()
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	defer releaseOnce()
@@ -264,9 +268,7 @@ func TestTokenFetchShared(t *testing.T) {
 // than joining the cancelled one.
 func TestTokenFetchAbandoned(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	release := make(chan struct{})
-	s := newTokenAPI(t, nil)
-	s.setToken(s.hang(release))
+	s, release := hangingTokenAPI(t)
 	defer s.close()
 	defer close(release)
 	c := s.client(t)
