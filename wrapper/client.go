@@ -1,5 +1,6 @@
 // Package wrapper is the MoneyKit links client: update or delete a link with a typed,
-// hard-to-misuse API on top of the client generated from openapi.yaml (package api).
+// hard-to-misuse API on top of the requests and types generated from openapi.yaml
+// (package api).
 //
 //	c, err := wrapper.New(os.Getenv("MONEYKIT_ACCESS_TOKEN"))
 //	link, err := c.UpdateLink(ctx, "mk_eqkWN34UEoa2NxyALG8pcV", wrapper.UpdateParams{

@@ -10,14 +10,15 @@ import (
 )
 
 // Option configures a Client in New (and its New* siblings). Options that also make sense
-// for one call (WithMaxRetries, WithAttemptTimeout) are CallOptions too.
+// for one call (WithMaxRetries, WithAttemptTimeout, ...) are SharedOptions: CallOptions
+// too.
 type Option interface {
 	applyClient(*config) error
 }
 
-// CallOption changes one call of UpdateLink or DeleteLink; it applies after the client's
-// options. An invalid one (WithMaxRetries(-1), say) fails the call before anything is
-// sent, as it fails New.
+// CallOption changes one call (of UpdateLink, DeleteLink, or each call of a bulk run
+// through BulkOptions.CallOptions); it applies after the client's options. An invalid one
+// (WithMaxRetries(-1), say) fails the call before anything is sent, as it fails New.
 type CallOption interface {
 	applyCall(*callConfig) error
 }
@@ -169,7 +170,8 @@ func applyCallOptions(cfg *callConfig, opts []CallOption) error {
 	return nil
 }
 
-// SharedOption is an option usable both in New (for every call) and per call.
+// SharedOption is an option usable both in New (for every call) and per call. An invalid
+// one is an error from New and from the call alike.
 type SharedOption interface {
 	Option
 	CallOption
