@@ -61,7 +61,7 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &staticToken{token: accessToken, red: newRedactor("", "", accessToken)}, nil
+		return &staticToken{token: accessToken, header: "Bearer " + accessToken, red: newRedactor("", "", accessToken)}, nil
 	})
 }
 

@@ -103,42 +103,42 @@ var (
 // set by the doer), runs the request editors, sends it with retries, and returns the
 // answer if its status is a success for op; any other answer is an *Error. An error of
 // build is returned as it is: it is the caller's input (UpdateParams) that was refused.
-func (c *Client) call(ctx context.Context, op operation, id string, opts []CallOption, build func(server string) (*http.Request, error)) (*reply, error) {
+func (c *Client) call(ctx context.Context, op operation, id string, opts []CallOption, build func(server string) (*http.Request, error)) (reply, error) {
 	if c == nil || c.doer == nil {
-		return nil, ErrNoClient
+		return reply{}, ErrNoClient
 	}
 	if ctx == nil {
-		return nil, errors.New("moneykit: nil context.Context")
+		return reply{}, errors.New("moneykit: nil context.Context")
 	}
 	if err := checkLinkID(id); err != nil {
-		return nil, err
+		return reply{}, err
 	}
 	cs := &callState{cfg: c.defaults}
 	if err := applyCallOptions(&cs.cfg, opts); err != nil {
-		return nil, err
+		return reply{}, err
 	}
 	// A call whose context is already done sends nothing.
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return reply{}, err
 	}
 	req, err := build(c.server)
 	if err != nil {
-		return nil, err
+		return reply{}, err
 	}
 	for _, edit := range c.editors {
 		if err := edit(ctx, req); err != nil {
-			return nil, c.callError(ctx, op.method, id, err)
+			return reply{}, c.callError(ctx, op.method, id, err)
 		}
 	}
 	resp, body, err := c.doer.send(ctx, req, cs)
 	if err != nil {
-		return nil, c.callError(ctx, op.method, id, err)
+		return reply{}, c.callError(ctx, op.method, id, err)
 	}
-	r := &reply{method: op.method, id: id, resp: resp, body: body, attempts: cs.attempts, red: c.doer.creds.redactor()}
+	r := reply{method: op.method, id: id, resp: resp, body: body, attempts: cs.attempts, red: c.doer.creds.redactor()}
 	if slices.Contains(op.ok, resp.StatusCode) || (op.goneIsDone && resp.StatusCode == http.StatusGone && cs.maybeReached) {
 		return r, nil
 	}
-	return nil, r.apiError()
+	return reply{}, r.apiError()
 }
 
 // reply is the final answer of a call, its body read whole (and capped) by the doer.
@@ -151,7 +151,7 @@ type reply struct {
 }
 
 // link decodes a success body that must be a link.
-func (r *reply) link() (*Link, error) {
+func (r reply) link() (*Link, error) {
 	status := r.resp.StatusCode
 	if ct := r.resp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
 		return nil, r.red.redactError(malformed(r.method, r.id, status, r.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
@@ -194,7 +194,7 @@ func malformed(method, id string, status, attempts int, cause error) *Error {
 
 // apiError turns a non-success answer into an *Error, whatever its body: a MoneyKit error,
 // an unknown error_code, HTML from a proxy, or nothing.
-func (r *reply) apiError() error {
+func (r reply) apiError() error {
 	rsp := r.resp
 	e := &Error{Method: r.method, LinkID: r.id, StatusCode: rsp.StatusCode, Attempts: r.attempts}
 	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {

@@ -29,12 +29,13 @@ type credentials interface {
 
 // staticToken is a fixed access token.
 type staticToken struct {
-	token string
-	red   *redactor
+	token  string
+	header string // "Bearer <token>"
+	red    *redactor
 }
 
 func (s *staticToken) apply(_ context.Context, req *http.Request, _ time.Duration) (string, error) {
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", s.header)
 	return s.token, nil
 }
 

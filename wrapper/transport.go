@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,7 +121,11 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	if resp.ContentLength > d.maxBody {
 		return nil, nil, used, &bodyTooLargeError{limit: d.maxBody, status: resp.StatusCode}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, d.maxBody+1))
+	// A bytes.Buffer, not io.ReadAll: its doubling growth reads a link's body with two
+	// allocations fewer, which keeps UpdateLink within the floor + 25 of `make bench`.
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, d.maxBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		return nil, nil, used, timedOut(ctx, err, cs)
 	}
