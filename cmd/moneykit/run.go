@@ -33,6 +33,8 @@ Usage:
   moneykit bulk update|delete --ids FILE|- [flags]
                                       the same for many links, at the rate limit, resumable
   moneykit demo                       walk through every operation on the embedded fake API
+  moneykit serve [flags]              run the fake MoneyKit API as a local server, for any language
+  moneykit spec-check <link-id>       check that the live API still answers as openapi.yaml says
   moneykit version                    print the version
   moneykit help [command]             show help
 
@@ -56,6 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "bulk":
 		return runBulk(ctx, rest, getenv, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "spec-check":
+		return runSpecCheck(ctx, rest, getenv, stdout, stderr)
 	case "update", "delete", "demo":
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "moneykit %s (%s, %s/%s)\n", wrapper.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
