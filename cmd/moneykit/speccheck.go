@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -554,13 +555,49 @@ func schemaDrifts(se *openapi3.SchemaError) []drift {
 	case "required":
 		return []drift{{driftMissingField, where, "the spec requires this field; the API left it out"}}
 	case "enum":
+		if se.Schema != nil && !typeFits(se.Schema, se.Value) { // kin-openapi checks the enum first
+			return []drift{{driftWrongType, where, fmt.Sprintf("value must be of type %s, got %s", strings.Join(se.Schema.Type.Slice(), " or "), jsonType(se.Value))}}
+		}
 		return []drift{{driftUnknownEnum, where, fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), enumList(se.Schema))}}
+	case "discriminator":
+		// A oneOf told apart by a property (error_code): a value the mapping lacks.
+		if d := se.Schema.Discriminator; d != nil && strings.HasSuffix(se.Reason, "has invalid value") {
+			var keys []string
+			for k := range d.Mapping {
+				keys = append(keys, strconv.Quote(k))
+			}
+			slices.Sort(keys)
+			return []drift{{driftUnknownEnum, strings.TrimSuffix(where, "/") + "/" + d.PropertyName,
+				fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), strings.Join(keys, ", "))}}
+		}
 	case "type", "nullable":
 		return []drift{{driftWrongType, where, se.Reason + ", got " + jsonType(se.Value)}}
 	case "format":
 		return []drift{{driftBadFormat, where, se.Reason}}
 	}
 	return []drift{{driftSchema, where, se.Reason}}
+}
+
+// typeFits reports whether v, decoded JSON, is of a type the schema allows.
+func typeFits(s *openapi3.Schema, v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return s.Nullable || s.Type.Permits(openapi3.TypeNull)
+	case string:
+		return s.Type.Permits(openapi3.TypeString)
+	case bool:
+		return s.Type.Permits(openapi3.TypeBoolean)
+	case float64:
+		return s.Type.Permits(openapi3.TypeNumber) || (s.Type.Permits(openapi3.TypeInteger) && x == float64(int64(x)))
+	case json.Number: // kin-openapi's request and response decoding keeps numbers so
+		_, err := x.Int64()
+		return s.Type.Permits(openapi3.TypeNumber) || (s.Type.Permits(openapi3.TypeInteger) && err == nil)
+	case []any:
+		return s.Type.Permits(openapi3.TypeArray)
+	case map[string]any:
+		return s.Type.Permits(openapi3.TypeObject)
+	}
+	return true
 }
 
 func enumList(s *openapi3.Schema) string {

@@ -109,7 +109,8 @@ func TestSpecCheckDrift(t *testing.T) {
 			m["link_tags"] = "a,b"
 			m["institution_name"] = 7
 			m["webhook"] = nil
-		})}, code: exitAPI, drifts: []string{"wrong_type /institution_name", "wrong_type /link_tags", "wrong_type /webhook"}},
+			m["error_code"] = 5 // an enum: kin-openapi reports the enum, the check the type
+		})}, code: exitAPI, drifts: []string{"wrong_type /error_code", "wrong_type /institution_name", "wrong_type /link_tags", "wrong_type /webhook"}},
 		{name: "bad format", patch: answer{status: 200, body: with(func(m map[string]any) {
 			m["last_synced_at"] = "yesterday"
 			m["products"].(map[string]any)["accounts"].(map[string]any)["refreshed_at"] = "16/02/2023"
@@ -130,6 +131,8 @@ func TestSpecCheckDrift(t *testing.T) {
 			code: exitAPI, err: "answered 404 link_error.not_found"},
 		{name: "error answer that drifts", patch: answer{status: 401, body: map[string]any{"error_code": "api_error.auth.unauthorized", "error_message": "no", "request_id": "r1"}},
 			code: exitAPI, drifts: []string{"extra_field /request_id"}, err: "answered 401"},
+		{name: "error answer with an error_code the spec lacks", patch: answer{status: 422, body: map[string]any{"error_code": "api_error.new_kind", "error_message": "x"}},
+			code: exitAPI, drifts: []string{"unknown_enum /error_code"}, err: "answered 422"},
 		{name: "delete conforms (204)", patch: ok, del: answer{status: 204}, code: exitOK},
 		{name: "delete drifts", patch: ok, del: answer{status: 200, body: map[string]any{"deleted": true}}, code: exitAPI,
 			drifts: []string{"extra_field /deleted"}},
