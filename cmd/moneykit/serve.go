@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
@@ -350,14 +351,17 @@ const maxLoggedBody = 512
 
 func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	// Read what the log shows, then hand the fake the whole body, as it came.
-	head, _ := io.ReadAll(io.LimitReader(r.Body, maxLoggedBody+1))
+	// Read more than the log shows, so that a secret that straddles the cut is redacted
+	// whole before the cut, then hand the fake the whole body, as it came.
+	head, _ := io.ReadAll(io.LimitReader(r.Body, maxLoggedBody+readSlack))
 	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 	sw := &statusWriter{ResponseWriter: w}
 	l.next.ServeHTTP(sw, r)
 
+	secrets := append(requestSecrets(r), l.secrets...)
+	show := func(s string) string { return printable(redact(s, secrets), maxLoggedBody) }
 	var line strings.Builder
-	fmt.Fprintf(&line, "%s %s %s", start.UTC().Format("15:04:05.000"), r.Method, r.URL.RequestURI())
+	fmt.Fprintf(&line, "%s %s %s", start.UTC().Format("15:04:05.000"), show(r.Method), show(r.URL.RequestURI()))
 	if sw.status == 0 {
 		line.WriteString(" -> connection dropped")
 	} else {
@@ -368,18 +372,14 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		line.WriteString(" auth=" + a)
 	}
 	if len(head) > 0 {
-		body := strings.Join(strings.Fields(string(head)), " ")
-		if len(head) > maxLoggedBody {
-			body = body[:min(len(body), maxLoggedBody)] + "..."
-		}
-		line.WriteString(" body=" + body)
+		line.WriteString(" body=" + show(string(head)))
 	}
 	if sw.status >= 400 {
 		if msg := errorSummary(sw.body.Bytes()); msg != "" {
-			line.WriteString(" answer=" + msg)
+			line.WriteString(" answer=" + show(msg))
 		}
 	}
-	l.print(line.String(), requestSecrets(r))
+	l.print(line.String(), secrets)
 	l.mu.Lock()
 	l.served++
 	forget := l.served%forgetEvery == 0
@@ -387,6 +387,30 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if forget && l.fake != nil {
 		l.fake.ResetRequests()
 	}
+}
+
+// readSlack is how much more of a body is read than shown: more than any credential.
+const readSlack = 4096
+
+// printable makes s safe for one log line: whitespace runs become one space, control
+// characters and invalid UTF-8 become '?', and it is cut to max bytes.
+func printable(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.ToValidUTF8(s, "?")
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
 }
 
 func (l *requestLog) printf(format string, a ...any) { l.print(fmt.Sprintf(format, a...), nil) }

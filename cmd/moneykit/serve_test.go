@@ -188,7 +188,7 @@ func TestServe(t *testing.T) {
 
 // Credentials never reach the log, in any encoding a client can send them in.
 func TestServeRedactsCredentials(t *testing.T) {
-	const id, secret, token = "cid", "s3cr/et+x y", "tok_SERVED_1"
+	const id, secret, token = "cid", "s3cr/et+x y", "Zx9SERVEDtok1"
 	s := startServe(t, "--token", token, "--client-id", id, "--client-secret", secret, "--json")
 	if s.token != token {
 		t.Fatalf("token %q", s.token)
@@ -216,8 +216,20 @@ func TestServeRedactsCredentials(t *testing.T) {
 	}
 	do(t, http.MethodDelete, s.url+"/links/"+url.PathEscape(secret)+"?t="+url.QueryEscape(token), "Bearer "+token, "", "")
 	do(t, http.MethodPatch, s.url+"/links/x", "Bearer "+token, "application/json", `{"webhook":"https://x.test/?s=`+base64.StdEncoding.EncodeToString([]byte(secret))+`"}`)
+	// A token that straddles the point where the logged body is cut, and a body that tries
+	// to forge a log line.
+	do(t, http.MethodPatch, s.url+"/links/x", "Bearer "+token, "application/json", `{"link_tags":["`+strings.Repeat("a", 491)+token+`"]}`)
+	do(t, http.MethodPatch, s.url+"/links/y", "Bearer "+token, "application/json", "{\"link_tags\":[\"a\n00:00:00.000 FORGED\x1b[2J\"]}")
 	s.stop()
 	log := s.stderr.String()
+	if strings.Contains(log, token[:4]) {
+		t.Errorf("the log shows the start of the token:\n%s", log)
+	}
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "FORGED") && !strings.Contains(l, "PATCH /links/y") || strings.Contains(l, "\x1b") {
+			t.Errorf("a body broke the log line: %q", l)
+		}
+	}
 	if !strings.Contains(log, "POST /auth/token -> 201") || !strings.Contains(log, "auth=basic") || !strings.Contains(log, "[REDACTED]") {
 		t.Errorf("log:\n%s", log)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
@@ -39,8 +40,11 @@ type answer struct {
 func driftServer(t *testing.T, prefix string, patch, del answer) (string, *[]*http.Request) {
 	t.Helper()
 	var got []*http.Request
+	var mu sync.Mutex // the handler runs on the server's goroutines
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		got = append(got, r)
+		mu.Unlock()
 		if !strings.HasPrefix(r.URL.Path, prefix+"/links/") {
 			http.NotFound(w, r)
 			return
