@@ -1,9 +1,14 @@
 # Everything runs through the go command; tools are pinned in go.mod (`go tool`).
 GO ?= go
 
-.PHONY: all run test lint generate check-generated spec check fuzz bench bench-bulk
+.PHONY: all help run test lint generate check-generated spec check fuzz bench bench-bulk
 
 all: check
+
+## help: list the targets and what they do
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, a, ": "); printf "  %-16s %s\n", a[1], substr($$0, length(a[1]) + 3); next } \
+	      /^## / { sub(/^## /, ""); printf "  %-16s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## run: the command-line tool's demo on the embedded fake server (no account needed)
 run:
@@ -53,5 +58,6 @@ bench-bulk:
 	$(GO) test -run='^$$' -bench='BulkAtRateLimit' -benchtime=1x ./wrapper
 	$(GO) test -run='^$$' -bench='BulkMemory' -benchtime=1x ./cmd/moneykit
 
-## check: everything CI runs
+## check: everything CI runs: lint, generated-code drift, spec, all tests, and fuzzing
+## (each fuzz target for FUZZTIME, default 30s; CI uses 3s)
 check: lint check-generated spec test fuzz
