@@ -357,6 +357,9 @@ func (c *specChecker) result(method, id string, ex *exchange, callErr error, std
 		case errors.Is(callErr, wrapper.ErrInvalidLinkID):
 			fmt.Fprintln(stderr, callErr)
 			return checkResult{}, exitUsage
+		case errors.Is(callErr, wrapper.ErrTokenSource): // POST /auth/token refused the client credentials
+			fmt.Fprintf(stderr, "moneykit spec-check: %v\n", callErr)
+			return checkResult{}, exitAPI
 		}
 		fmt.Fprintf(stderr, "moneykit spec-check: network error: %v\n", callErr)
 		return checkResult{}, exitNetwork

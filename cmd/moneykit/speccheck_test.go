@@ -261,6 +261,11 @@ func TestSpecCheckAgainstServe(t *testing.T) {
 			if r.code != exitOK || strings.Contains(r.stdout+r.stderr, "csecret") {
 				t.Errorf("client credentials: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
+			env["MONEYKIT_CLIENT_SECRET"] = "wrong-secret"
+			r = runCLI(t, env, "spec-check", moneykittest.SeedLinkID)
+			if r.code != exitAPI || !strings.Contains(r.stderr, "access token") || strings.Contains(r.stdout+r.stderr, "wrong-secret") {
+				t.Errorf("refused client credentials: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
 		}
 	}
 }
