@@ -170,6 +170,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	select {
 	case err := <-served: // it stopped on its own: the listener failed
+		srv.Close()
 		fmt.Fprintf(stderr, "moneykit serve: %v\n", err)
 		return exitNetwork
 	case <-ctx.Done():
@@ -223,7 +224,7 @@ func (o *serveOpts) fakeOptions() ([]moneykittest.Option, error) {
 	return opts, nil
 }
 
-// loadSeed adds the links of --seed-file to the fake, and injects the faults.
+// loadSeed adds the links of --seed-file to the fake.
 func (o *serveOpts) loadSeed(fake *moneykittest.Fake, stderr io.Writer) int {
 	f, err := os.Open(o.seedFile)
 	if err != nil {

@@ -125,7 +125,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 		return code
 	}
 	capture.v = checker.v
-	if p := strings.TrimSuffix(mustPath(c.BaseURL()), "/"); p != "" {
+	if p := strings.TrimSuffix(urlPath(c.BaseURL()), "/"); p != "" {
 		capture.v = checker.v.WithBasePath(p)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
@@ -159,7 +159,8 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	return exitOK
 }
 
-func mustPath(rawURL string) string {
+// urlPath is the path of a base URL, the prefix the API is mounted below ("" if none).
+func urlPath(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return ""

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 )
 
@@ -307,5 +309,72 @@ func TestSpecCheckUsage(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "help", "spec-check"); r.code != exitOK || !strings.Contains(r.stdout, "--delete") || !strings.Contains(r.stdout, "openapi.yaml") {
 		t.Errorf("help spec-check: %d %q", r.code, r.stdout)
+	}
+}
+
+// closeSchemas closes objects, but not the parts of an allOf, and turns an extensible enum
+// into a closed one, so that the strict pass reports what the spec does not list.
+func TestCloseSchemas(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  inline: {type: object, properties: {a: {type: string}}}
+components:
+  schemas:
+    Plain:
+      type: object
+      properties: {a: {type: string}, kind: {$ref: "#/components/schemas/Kind"}}
+    Open:
+      type: object
+      properties: {a: {type: string}}
+      additionalProperties: true
+    Both:
+      allOf:
+        - $ref: "#/components/schemas/Part"
+        - type: object
+          properties: {b: {type: string}}
+    Part:
+      type: object
+      properties: {a: {type: string}}
+    Kind:
+      type: string
+      x-extensible-enum: [one, two]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeSchemas(doc)
+	closed := func(s *openapi3.Schema) bool {
+		return s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has
+	}
+	schemas := doc.Components.Schemas
+	inline := doc.Paths.Value("/x").Get.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
+	for name, want := range map[string]bool{"Plain": true, "Open": false, "Both": false, "Part": false} {
+		if got := closed(schemas[name].Value); got != want {
+			t.Errorf("%s closed = %v, want %v", name, got, want)
+		}
+	}
+	if !closed(inline) || !closed(inline.Properties["inline"].Value) {
+		t.Error("inline response schemas left open")
+	}
+	if closed(schemas["Both"].Value.AllOf[1].Value) {
+		t.Error("an allOf member was closed: the object's other fields would count as extra")
+	}
+	if err := schemas["Plain"].Value.VisitJSON(map[string]any{"a": "x", "kind": "three"}); err == nil {
+		t.Error("an extensible enum's unlisted value passed")
+	}
+	if err := schemas["Plain"].Value.VisitJSON(map[string]any{"a": "x", "kind": "two", "z": 1}); err == nil {
+		t.Error("an extra field passed the closed schema")
 	}
 }
