@@ -195,6 +195,42 @@ func (e Product) Valid() bool {
 	}
 }
 
+// Defines values for ProductErrorCode.
+const (
+	ProductErrorCodeAuthExpired      ProductErrorCode = "auth_expired"
+	ProductErrorCodeInstitutionError ProductErrorCode = "institution_error"
+	ProductErrorCodeNoAccounts       ProductErrorCode = "no_accounts"
+	ProductErrorCodeNoPermission     ProductErrorCode = "no_permission"
+	ProductErrorCodeNotSupported     ProductErrorCode = "not_supported"
+	ProductErrorCodeRateLimit        ProductErrorCode = "rate_limit"
+	ProductErrorCodeTimeout          ProductErrorCode = "timeout"
+	ProductErrorCodeUnknown          ProductErrorCode = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ProductErrorCode enum.
+func (e ProductErrorCode) Valid() bool {
+	switch e {
+	case ProductErrorCodeAuthExpired:
+		return true
+	case ProductErrorCodeInstitutionError:
+		return true
+	case ProductErrorCodeNoAccounts:
+		return true
+	case ProductErrorCodeNoPermission:
+		return true
+	case ProductErrorCodeNotSupported:
+		return true
+	case ProductErrorCodeRateLimit:
+		return true
+	case ProductErrorCodeTimeout:
+		return true
+	case ProductErrorCodeUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Provider.
 const (
 	ProviderAkoya    Provider = "akoya"
@@ -364,7 +400,13 @@ type ForbiddenActionError struct {
 // ForbiddenActionErrorErrorCode defines model for ForbiddenActionError.ErrorCode.
 type ForbiddenActionErrorErrorCode string
 
-// Link defines model for Link.
+// Link A link, as MoneyKit's API answers it. MoneyKit's own SDK calls this model LinkCommon.
+//
+// The reference page's example lacks `provider` and the transactions product's
+// `has_history`, which MoneyKit's SDK requires (so the live API sends them), and each
+// product's `settings`, which that SDK reads. `required` here says what the live API
+// always sends: the fake server must send it. This module's client is more lenient:
+// it decodes a link that lacks one (the field keeps its zero value).
 type Link struct {
 	// AvailableProducts A list of products that could be added to this link. Products can be added to (and
 	// removed from) an existing link by creating a new /link-session and supplying the
@@ -374,7 +416,7 @@ type Link struct {
 	// Example: ["account_numbers"]
 	AvailableProducts []Product `json:"available_products"`
 
-	// ErrorCode The type of error, if the link is in the error state.
+	// ErrorCode The type of error, if the link is in the error state. (MoneyKit's SDK, PublicLinkError.)
 	ErrorCode nullable.Nullable[LinkErrorCode] `json:"error_code,omitempty"`
 
 	// InstitutionAvatar An avatar image for the link's institution.
@@ -395,7 +437,7 @@ type Link struct {
 	// LastSyncedAt An ISO-8601 timestamp indicating the last time that the link was updated.
 	//
 	// Example: 2023-02-16T09:14:11Z
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: MoneyKit marks it deprecated; each product's RefreshedAt (refreshed_at) says when that product's data was last refreshed.
 	LastSyncedAt *Timestamp `json:"last_synced_at,omitempty"`
 
 	// LinkID The unique ID for this link.
@@ -417,23 +459,24 @@ type Link struct {
 	//
 	//
 	// Example: mx
-	Provider *Provider `json:"provider,omitempty"`
+	Provider Provider `json:"provider"`
 
 	// State The current state of this link. Links that are not yet connected, or which require
-	// reconnection, will be in one of the non-connected states.
+	// reconnection, will be in one of the non-connected states. (MoneyKit's SDK:
+	// PublicLinkState.)
 	//
 	//
 	// Example: connected
 	State LinkState `json:"state"`
 
 	// Tags DEPRECATED; use link_tags instead
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: MoneyKit replaced it with LinkTags (link_tags).
 	Tags *[]string `json:"tags,omitempty"`
 
-	// Webhook The webhook url assigned to this link.
+	// Webhook The webhook url assigned to this link; null or absent when it has none.
 	//
 	// Example: https://example.com/webhook
-	Webhook *string `json:"webhook,omitempty"`
+	Webhook nullable.Nullable[string] `json:"webhook,omitempty"`
 }
 
 // LinkBadStateError defines model for LinkBadStateError.
@@ -461,7 +504,7 @@ type LinkDeletedError struct {
 // LinkDeletedErrorErrorCode defines model for LinkDeletedError.ErrorCode.
 type LinkDeletedErrorErrorCode string
 
-// LinkErrorCode The type of error, if the link is in the error state.
+// LinkErrorCode The type of error, if the link is in the error state. (MoneyKit's SDK, PublicLinkError.)
 type LinkErrorCode string
 
 // LinkNotFoundError defines model for LinkNotFoundError.
@@ -476,27 +519,30 @@ type LinkNotFoundErrorErrorCode string
 
 // LinkProducts The granted products available for this link.
 type LinkProducts struct {
-	// AccountNumbers The state of one product on a link.
+	// AccountNumbers The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 	AccountNumbers *ProductState `json:"account_numbers,omitempty"`
 
-	// Accounts The state of one product on a link.
+	// Accounts The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 	Accounts *ProductState `json:"accounts,omitempty"`
 
-	// Enrichment The state of one product on a link.
+	// Enrichment The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 	Enrichment *ProductState `json:"enrichment,omitempty"`
 
-	// Identity The state of one product on a link.
+	// Identity The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 	Identity *ProductState `json:"identity,omitempty"`
 
-	// Investments The state of one product on a link.
+	// Investments The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 	Investments *ProductState `json:"investments,omitempty"`
 
-	// Transactions The state of one product on a link.
-	Transactions *ProductState `json:"transactions,omitempty"`
+	// Transactions The state of the transactions product on a link: a ProductState that also carries
+	// has_history. (MoneyKit's SDK, TransactionsLinkProduct; its settings model,
+	// TransactionsProductSettings, has the fields of ProductSettings.)
+	Transactions *TransactionsProductState `json:"transactions,omitempty"`
 }
 
 // LinkState The current state of this link. Links that are not yet connected, or which require
-// reconnection, will be in one of the non-connected states.
+// reconnection, will be in one of the non-connected states. (MoneyKit's SDK:
+// PublicLinkState.)
 //
 // Example: connected
 type LinkState string
@@ -504,14 +550,38 @@ type LinkState string
 // Product Example: account_numbers
 type Product string
 
-// ProductState The state of one product on a link.
+// ProductErrorCode Why the last refresh of a product failed. (MoneyKit's SDK, LinkProductError.)
+//
+// Example: rate_limit
+type ProductErrorCode string
+
+// ProductSettings The settings the product was requested with when the link was made.
+type ProductSettings struct {
+	// Prefetch If true, the data is fetched as soon as possible after linking, even if required
+	// is false; if false, after the first manual data refresh.
+	Prefetch *bool `json:"prefetch,omitempty"`
+
+	// Reason The brief reason the app gave for wanting this data, shown to the user after
+	// "...data is used to" when permission was requested.
+	Reason *string `json:"reason,omitempty"`
+
+	// RequirePermission Whether the user had to grant this product's permission to link (rather than
+	// being allowed to opt out). Matters only when required is false: a required
+	// product's permission is always mandatory.
+	RequirePermission *bool `json:"require_permission,omitempty"`
+
+	// Required If true, only institutions supporting this product were offered.
+	Required *bool `json:"required,omitempty"`
+}
+
+// ProductState The state of one product on a link. (MoneyKit's SDK, LinkProductResponse.)
 type ProductState struct {
-	// ErrorCode Why the last refresh failed, if it did.
+	// ErrorCode Why the last refresh of a product failed. (MoneyKit's SDK, LinkProductError.)
 	//
 	// Example: rate_limit
-	ErrorCode *string `json:"error_code,omitempty"`
+	ErrorCode *ProductErrorCode `json:"error_code,omitempty"`
 
-	// ErrorMessage A human-readable description of the error.
+	// ErrorMessage A human-readable description of the error, if the last refresh failed.
 	ErrorMessage *string `json:"error_message,omitempty"`
 
 	// LastAttemptedAt When a refresh of the product's data was last attempted.
@@ -524,7 +594,11 @@ type ProductState struct {
 	// Example: 2023-02-16T09:14:11Z
 	RefreshedAt *Timestamp `json:"refreshed_at,omitempty"`
 
-	// Unavailable If set, why the product is unavailable for this link.
+	// Settings The settings the product was requested with when the link was made.
+	Settings *ProductSettings `json:"settings,omitempty"`
+
+	// Unavailable If set, why the product cannot currently be refreshed. Past data, if any, can
+	// still be read.
 	Unavailable *string `json:"unavailable,omitempty"`
 }
 
@@ -577,6 +651,41 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// TransactionsProductState The state of the transactions product on a link: a ProductState that also carries
+// has_history. (MoneyKit's SDK, TransactionsLinkProduct; its settings model,
+// TransactionsProductSettings, has the fields of ProductSettings.)
+type TransactionsProductState struct {
+	// ErrorCode Why the last refresh of a product failed. (MoneyKit's SDK, LinkProductError.)
+	//
+	// Example: rate_limit
+	ErrorCode *ProductErrorCode `json:"error_code,omitempty"`
+
+	// ErrorMessage A human-readable description of the error, if the last refresh failed.
+	ErrorMessage *string `json:"error_message,omitempty"`
+
+	// HasHistory Whether the link has transaction history (MoneyKit's SDK documents no more than
+	// its deprecation).
+	// Deprecated: MoneyKit no longer uses it, as it fetches as much history as it can; it is still sent, and MoneyKit's SDK requires it.
+	HasHistory bool `json:"has_history"`
+
+	// LastAttemptedAt When a refresh of the product's data was last attempted.
+	//
+	// Example: 2023-02-16T09:14:11Z
+	LastAttemptedAt *Timestamp `json:"last_attempted_at,omitempty"`
+
+	// RefreshedAt When the product's data was last refreshed.
+	//
+	// Example: 2023-02-16T09:14:11Z
+	RefreshedAt *Timestamp `json:"refreshed_at,omitempty"`
+
+	// Settings The settings the product was requested with when the link was made.
+	Settings *ProductSettings `json:"settings,omitempty"`
+
+	// Unavailable If set, why the product cannot currently be refreshed. Past data, if any, can
+	// still be read.
+	Unavailable *string `json:"unavailable,omitempty"`
+}
+
 // UnauthorizedError defines model for UnauthorizedError.
 type UnauthorizedError struct {
 	DocumentationURL *string                    `json:"documentation_url,omitempty"`
@@ -615,7 +724,7 @@ type UpdateLinkRequest struct {
 	LinkTags *[]string `json:"link_tags,omitempty"`
 
 	// Tags DEPRECATED; use link_tags instead
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// Deprecated: MoneyKit replaced it with LinkTags (link_tags).
 	Tags *[]string `json:"tags,omitempty"`
 
 	// Webhook Sets the webhook URL for this link. To remove a webhook for this link, set to null.

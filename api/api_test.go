@@ -3,7 +3,9 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -80,4 +82,69 @@ func TestTimestamp(t *testing.T) {
 	if err != nil || string(out) != `"2023-02-16T09:14:11Z"` {
 		t.Errorf("marshal = %s, %v", out, err)
 	}
+}
+
+// A link as the live API sends it survives decoding into api.Link and encoding back with
+// every field and value (settings, has_history and provider included): the generated type
+// drops nothing MoneyKit sends. Timestamps compare as instants (zone-less ones gain a Z).
+func TestLinkKeepsEveryField(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/responses/link.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link api.Link
+	if err := json.Unmarshal(raw, &link); err != nil {
+		t.Fatal(err)
+	}
+	back, err := json.Marshal(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got map[string]any
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(back, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diff("", want, got) {
+		t.Error(d)
+	}
+}
+
+// diff lists the paths where got differs from want.
+func diff(path string, want, got any) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: %v, want an object", path, got)}
+		}
+		var out []string
+		for k := range w {
+			if _, ok := g[k]; !ok {
+				out = append(out, path+"."+k+": dropped")
+				continue
+			}
+			out = append(out, diff(path+"."+k, w[k], g[k])...)
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				out = append(out, path+"."+k+": added")
+			}
+		}
+		return out
+	case string:
+		if g, ok := got.(string); ok && g != w {
+			wt, err1 := api.ParseTimestamp(w)
+			gt, err2 := api.ParseTimestamp(g)
+			if err1 == nil && err2 == nil && wt.Equal(gt) {
+				return nil
+			}
+		}
+	}
+	if !reflect.DeepEqual(want, got) {
+		return []string{fmt.Sprintf("%s: %v, want %v", path, got, want)}
+	}
+	return nil
 }

@@ -33,7 +33,8 @@ func ExampleNewServer() {
 		log.Fatal(err)
 	}
 	link, _ := srv.Link(moneykittest.SeedLinkID)
-	fmt.Println(*link.Webhook)
+	hook, _ := link.Webhook.Get()
+	fmt.Println(hook)
 	fmt.Println(string(srv.Requests()[0].Body))
 
 	// A proxy fails once: the client retries and succeeds.

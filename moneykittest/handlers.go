@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
+
 	fk "github.com/halyard-labs/moneykit-go/moneykittest/internal/fakeapi"
 )
 
@@ -87,12 +89,13 @@ func (h *handlers) UpdateLink(_ context.Context, req fk.UpdateLinkRequestObject)
 		}}, nil
 	}
 	if body := req.Body; body != nil {
-		// Absent leaves a field alone; null removes the webhook; a value sets it.
+		// Absent leaves a field alone; null removes the webhook (the link then says null); a
+		// value sets it.
 		if body.Webhook.IsSpecified() {
-			if body.Webhook.IsNull() {
-				r.link.Webhook = nil
+			if hook, err := body.Webhook.Get(); err == nil {
+				r.link.Webhook = nullable.NewNullableWithValue(hook)
 			} else {
-				r.link.Webhook = ptrString(body.Webhook.MustGet())
+				r.link.Webhook = nullable.NewNullNullable[string]()
 			}
 		}
 		if body.LinkTags != nil {

@@ -101,16 +101,14 @@ func TestServerIsLoopbackWithSeed(t *testing.T) {
 			t.Fatalf("Link(%s) missing", id)
 		}
 		states[l.State] = true
-		if l.Provider != nil {
-			providers[*l.Provider] = true
-		}
-		if l.Webhook != nil {
+		providers[l.Provider] = true
+		if _, err := l.Webhook.Get(); err == nil {
 			hooks++
 		}
 		if l.LinkTags != nil && len(*l.LinkTags) > 0 {
 			tags++
 		}
-		for _, p := range []*api.ProductState{l.Products.Accounts, l.Products.Transactions, l.Products.AccountNumbers} {
+		for _, p := range []*api.ProductState{l.Products.Accounts, l.Products.AccountNumbers, l.Products.Identity} {
 			if p != nil && p.ErrorCode != nil {
 				withErr++
 			} else if p != nil {
@@ -148,10 +146,7 @@ func TestUpdateAppliesChanges(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 		for _, l := range []api.Link{*link, mustLink(t, s, id)} {
-			hook := ""
-			if l.Webhook != nil {
-				hook = *l.Webhook
-			}
+			hook, _ := l.Webhook.Get()
 			tags := ""
 			if l.LinkTags != nil {
 				tags = strings.Join(*l.LinkTags, ",")

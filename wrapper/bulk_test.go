@@ -32,7 +32,7 @@ func addLinks(tb testing.TB, srv *moneykittest.Server, n int) []string {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("mk_bulk_%04d", i)
 		if err := srv.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, Provider: api.ProviderMx, AvailableProducts: []api.Product{}}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -84,7 +84,7 @@ func TestUpdateLinksDoesEachIDOnce(t *testing.T) {
 	}
 	for _, id := range ids {
 		l, _ := srv.Link(id)
-		if l.Webhook == nil || *l.Webhook != "https://new.example.com/hook" {
+		if v, err := l.Webhook.Get(); err != nil || v != "https://new.example.com/hook" {
 			t.Errorf("%s not updated", id)
 		}
 	}

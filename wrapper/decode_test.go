@@ -23,7 +23,8 @@ func TestTolerantDecoding(t *testing.T) {
 	  "last_synced_at": "2023-02-16T09:14:11.250",
 	  "webhook": null, "link_tags": null, "tags": null,
 	  "products": {
-	    "accounts": {"refreshed_at": null, "last_attempted_at": "2023-02-16T09:14:11+01:00", "error_code": null, "error_message": null, "unavailable": null},
+	    "accounts": {"refreshed_at": null, "last_attempted_at": "2023-02-16T09:14:11+01:00", "error_code": null, "error_message": null, "unavailable": null, "settings": null},
+	    "transactions": {"error_code": "brand_new_product_error", "has_history": true, "settings": {"required": true, "reason": null, "a_setting_from_the_future": 1}},
 	    "payments": {"refreshed_at": "2023-02-16T09:14:11Z"}
 	  },
 	  "available_products": ["payments", "accounts"],
@@ -34,7 +35,7 @@ func TestTolerantDecoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if link.State != "suspended" || link.Provider == nil || *link.Provider != "teller" {
+	if link.State != "suspended" || link.Provider != "teller" || link.Provider.Valid() {
 		t.Errorf("unknown enums lost: state %q provider %v", link.State, link.Provider)
 	}
 	if code, err := link.ErrorCode.Get(); err != nil || code != "brand_new_error" {
@@ -46,12 +47,17 @@ func TestTolerantDecoding(t *testing.T) {
 	if want := time.Date(2023, 2, 16, 9, 14, 11, 250e6, time.UTC); link.LastSyncedAt == nil || !link.LastSyncedAt.Equal(want) {
 		t.Errorf("last_synced_at = %v", link.LastSyncedAt)
 	}
-	if link.Webhook != nil || link.LinkTags != nil || link.Tags != nil {
+	if !link.Webhook.IsNull() || link.LinkTags != nil || link.Tags != nil {
 		t.Error("null optional fields decoded as values")
 	}
 	acc := link.Products.Accounts
-	if acc == nil || acc.RefreshedAt != nil || acc.LastAttemptedAt == nil || !acc.LastAttemptedAt.Equal(time.Date(2023, 2, 16, 8, 14, 11, 0, time.UTC)) {
+	if acc == nil || acc.RefreshedAt != nil || acc.LastAttemptedAt == nil || !acc.LastAttemptedAt.Equal(time.Date(2023, 2, 16, 8, 14, 11, 0, time.UTC)) || acc.Settings != nil {
 		t.Errorf("accounts = %+v", acc)
+	}
+	txn := link.Products.Transactions
+	if txn == nil || txn.ErrorCode == nil || *txn.ErrorCode != "brand_new_product_error" || txn.ErrorCode.Valid() || !txn.HasHistory ||
+		txn.Settings == nil || txn.Settings.Required == nil || !*txn.Settings.Required || txn.Settings.Reason != nil {
+		t.Errorf("transactions = %+v", txn)
 	}
 	if len(link.AvailableProducts) != 2 || link.AvailableProducts[0] != "payments" {
 		t.Errorf("available_products = %v", link.AvailableProducts)
@@ -74,7 +80,7 @@ func TestManyConcurrentCallsAgainstFake(t *testing.T) {
 	for i := range n {
 		if err := srv.AddLink(api.Link{
 			LinkID: fmt.Sprintf("mk_bulk_%03d", i), InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected,
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, Provider: api.ProviderMx,
 			AvailableProducts: []api.Product{},
 		}); err != nil {
 			t.Fatal(err)
@@ -111,7 +117,8 @@ func TestManyConcurrentCallsAgainstFake(t *testing.T) {
 	for i := range n {
 		id := fmt.Sprintf("mk_bulk_%03d", i)
 		l, _ := srv.Link(id)
-		if i%2 == 0 && l.State != api.LinkStateDeleted || i%2 == 1 && (l.Webhook == nil || *l.Webhook != "https://example.com/"+id) {
+		hook, _ := l.Webhook.Get()
+		if i%2 == 0 && l.State != api.LinkStateDeleted || i%2 == 1 && hook != "https://example.com/"+id {
 			t.Errorf("%s not done: %+v", id, l)
 		}
 	}

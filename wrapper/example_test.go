@@ -36,7 +36,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(link.InstitutionName, link.State, *link.Webhook)
+	hook, _ := link.Webhook.Get() // an error when the link has no webhook
+	fmt.Println(link.InstitutionName, link.State, hook)
 
 	if err := c.DeleteLink(ctx, "mk_eqkWN34UEoa2NxyALG8pcV"); err != nil {
 		log.Fatal(err)
@@ -58,7 +59,8 @@ func ExampleClient_UpdateLink() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(*link.Webhook, *link.LinkTags)
+	hook, _ := link.Webhook.Get()
+	fmt.Println(hook, *link.LinkTags)
 	// Output: https://example.com/hooks/v2 [smoke_test user_type:admin]
 }
 
@@ -73,7 +75,8 @@ func ExampleClient_UpdateLink_removeWebhook() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("webhook removed:", link.Webhook == nil)
+	_, err = link.Webhook.Get() // the link says "webhook": null
+	fmt.Println("webhook removed:", err != nil)
 	reqs := srv.Requests()
 	fmt.Println(string(reqs[len(reqs)-1].Body))
 	// Output:

@@ -69,7 +69,8 @@ func TestUpdateLinkWire(t *testing.T) {
 	}
 }
 
-// The reference's 200 body decodes into the link it shows, zone-less timestamps as UTC.
+// The live API's 200 body (the reference's, with provider, settings and has_history, which
+// the live API adds) decodes into the link it shows, zone-less timestamps as UTC.
 func TestUpdateLinkDecodesReferenceBody(t *testing.T) {
 	c, s := setup(t)
 	s.handle(reply(200, fixture(t, "responses/link.json")))
@@ -81,25 +82,42 @@ func TestUpdateLinkDecodesReferenceBody(t *testing.T) {
 	if link.InstitutionID != "chase" || link.InstitutionName != "Chase" || link.InstitutionAvatar != "https://example.com/avatar.png" {
 		t.Errorf("institution = %q %q %q", link.InstitutionID, link.InstitutionName, link.InstitutionAvatar)
 	}
-	if link.State != api.LinkStateConnected {
-		t.Errorf("state = %q", link.State)
+	if link.State != api.LinkStateConnected || link.Provider != api.ProviderMx {
+		t.Errorf("state = %q, provider = %q", link.State, link.Provider)
 	}
 	if !link.ErrorCode.IsNull() {
 		t.Errorf("error_code = %v, want null", link.ErrorCode)
 	}
-	if link.Webhook == nil || *link.Webhook != "https://example.com/webhook" {
+	if hook, err := link.Webhook.Get(); err != nil || hook != "https://example.com/webhook" {
 		t.Errorf("webhook = %v", link.Webhook)
 	}
-	if link.LinkTags == nil || strings.Join(*link.LinkTags, ",") != "smoke_test,user_type:admin" {
-		t.Errorf("link_tags = %v", link.LinkTags)
+	if link.LinkTags == nil || strings.Join(*link.LinkTags, ",") != "smoke_test,user_type:admin" || link.Tags == nil || strings.Join(*link.Tags, ",") != "smoke_test" {
+		t.Errorf("link_tags = %v, tags = %v", link.LinkTags, link.Tags)
+	}
+	if link.LastSyncedAt == nil || !link.LastSyncedAt.Equal(at) {
+		t.Errorf("last_synced_at = %v", link.LastSyncedAt)
 	}
 	if len(link.AvailableProducts) != 1 || link.AvailableProducts[0] != api.ProductAccountNumbers {
 		t.Errorf("available_products = %v", link.AvailableProducts)
 	}
 	p := link.Products
+	if p.Transactions == nil {
+		t.Fatal("product transactions missing")
+	}
+	if !p.Transactions.HasHistory {
+		t.Error("transactions has_history = false, want true")
+	}
+	// The transactions product has a type of its own (it adds has_history); check the
+	// fields it shares with the others through its ProductState view.
+	txn := &api.ProductState{
+		RefreshedAt: p.Transactions.RefreshedAt, LastAttemptedAt: p.Transactions.LastAttemptedAt,
+		ErrorCode: p.Transactions.ErrorCode, ErrorMessage: p.Transactions.ErrorMessage,
+		Unavailable: p.Transactions.Unavailable, Settings: p.Transactions.Settings,
+	}
+	withSettings := map[string]bool{"accounts": true, "transactions": true}
 	for name, ps := range map[string]*api.ProductState{
 		"accounts": p.Accounts, "account_numbers": p.AccountNumbers, "identity": p.Identity,
-		"transactions": p.Transactions, "investments": p.Investments, "enrichment": p.Enrichment,
+		"transactions": txn, "investments": p.Investments, "enrichment": p.Enrichment,
 	} {
 		if ps == nil {
 			t.Errorf("product %s missing", name)
@@ -111,9 +129,40 @@ func TestUpdateLinkDecodesReferenceBody(t *testing.T) {
 		if ps.LastAttemptedAt == nil || !ps.LastAttemptedAt.Equal(at) {
 			t.Errorf("%s last_attempted_at = %v", name, ps.LastAttemptedAt)
 		}
-		if ps.ErrorCode == nil || *ps.ErrorCode != "rate_limit" || ps.ErrorMessage == nil || ps.Unavailable == nil {
+		if ps.ErrorCode == nil || *ps.ErrorCode != api.ProductErrorCodeRateLimit || ps.ErrorMessage == nil || ps.Unavailable == nil {
 			t.Errorf("%s error fields = %v %v %v", name, ps.ErrorCode, ps.ErrorMessage, ps.Unavailable)
 		}
+		st := ps.Settings
+		switch {
+		case !withSettings[name] && st != nil:
+			t.Errorf("%s settings = %+v, want none", name, st)
+		case withSettings[name] && (st == nil || st.Required == nil || !*st.Required || st.RequirePermission == nil || *st.RequirePermission ||
+			st.Prefetch == nil || !*st.Prefetch || st.Reason == nil || *st.Reason != "show your spending by category"):
+			t.Errorf("%s settings = %+v", name, st)
+		}
+	}
+}
+
+// The live API always sends provider and the transactions product's has_history (MoneyKit's
+// SDK fails without them, and the spec marks them required), but the client does not
+// insist: the reference page's own example lacks both, and decodes, with zero values. The
+// server here does not validate against the spec, which would flag the body.
+func TestUpdateLinkDecodesLinkWithoutSDKRequiredFields(t *testing.T) {
+	c, s := setupWith(t, false)
+	s.handle(reply(200, fixture(t, "lenient/link-reference-page.json")))
+	link, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if link.LinkID != linkID || link.State != api.LinkStateConnected || link.InstitutionName != "Chase" {
+		t.Errorf("link = %+v", link)
+	}
+	if link.Provider != "" || link.Provider.Valid() {
+		t.Errorf("provider = %q, want the zero value", link.Provider)
+	}
+	txn := link.Products.Transactions
+	if txn == nil || txn.HasHistory || txn.Settings != nil || txn.ErrorCode == nil || *txn.ErrorCode != api.ProductErrorCodeRateLimit {
+		t.Errorf("transactions = %+v", txn)
 	}
 }
 

@@ -34,24 +34,23 @@ Flags:
 
 // runBulk is 'moneykit bulk update|delete'.
 func runBulk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "-help" || args[0] == "help") {
+		args = []string{"update", "--help"} // bulk update's flags include all of bulk delete's
+	}
 	if len(args) == 0 || (args[0] != "update" && args[0] != "delete") {
-		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-			fmt.Fprint(stdout, bulkUsage)
-			return exitOK
-		}
-		fmt.Fprint(stderr, "moneykit bulk: say update or delete\n\n"+bulkUsage)
-		return exitUsage
+		out := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return out.fail(usageFailure("bulk", "say update or delete"))
 	}
 	cmd := args[0]
 	o := &opts{}
-	fs := o.flags(cmd, stderr)
+	fs := o.flags("bulk " + cmd)
 	var idsPath, journalPath string
 	var concurrency int
 	var perMinute float64
 	fs.StringVar(&idsPath, "ids", "", "read link ids from `FILE`, one per line (- for stdin)")
 	fs.StringVar(&journalPath, "journal", "", "append each finished id to `FILE`, and skip the ids it lists as done")
-	fs.IntVar(&concurrency, "concurrency", 8, "requests in flight at once")
-	fs.Float64Var(&perMinute, "rate", wrapper.AppRatePerMinute, "requests per `minute` across all workers")
+	fs.IntVar(&concurrency, "concurrency", 8, "at most `N` requests in flight at once")
+	fs.Float64Var(&perMinute, "rate", wrapper.AppRatePerMinute, "send at most `N` requests per minute, across all workers")
 	pos, err := parseInterspersed(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, bulkUsage)
@@ -59,12 +58,11 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Run 'moneykit bulk --help' for usage.\n")
-		return exitUsage
+		out := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return out.fail(usageFailure(o.cmd, "%v", err))
 	}
 	bad := func(msg string) int {
-		fmt.Fprintf(stderr, "moneykit bulk %s: %s\nRun 'moneykit bulk --help' for usage.\n", cmd, msg)
-		return exitUsage
+		return o.printer(stdout, stderr).fail(usageFailure(o.cmd, "%s", msg))
 	}
 	switch {
 	case len(pos) > 0:
@@ -102,7 +100,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 
-	c, cleanup, code := o.client(getenv, stderr)
+	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
 		return code
 	}

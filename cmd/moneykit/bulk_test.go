@@ -46,7 +46,8 @@ func TestCLIBulk(t *testing.T) {
 		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 	for _, id := range ids {
-		if l, _ := s.Link(id); l.Webhook == nil || *l.Webhook != "https://new.example.com/h" {
+		l, _ := s.Link(id)
+		if v, err := l.Webhook.Get(); err != nil || v != "https://new.example.com/h" {
 			t.Errorf("%s not updated", id)
 		}
 	}
@@ -150,7 +151,7 @@ func addLinks(tb testing.TB, s *moneykittest.Server, prefix string, n int) []str
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s%06d", prefix, i)
 		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
+			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, Provider: api.ProviderMx, AvailableProducts: []api.Product{}}); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -15,19 +15,19 @@ import (
 func demo(ctx context.Context, o *opts, stdout, stderr io.Writer) int {
 	srv, err := moneykittest.NewServer()
 	if err != nil {
-		fmt.Fprintf(stderr, "moneykit: starting the embedded fake API: %v\n", err)
-		return exitInternal
+		return (&printer{stdout: stdout, stderr: stderr}).fail(internalFailure(fmt.Errorf("starting the embedded fake API: %w", err)))
 	}
 	defer srv.Close()
 	fmt.Fprintf(stderr, "moneykit: demo on the embedded fake MoneyKit API at %s (no account needed)\n", srv.URL)
 	wopts := []wrapper.Option{wrapper.WithBaseURL(srv.URL)}
 	if o.verbose {
-		wopts = append(wopts, wrapper.WithHTTPClient(&http.Client{Transport: &wireLogger{base: http.DefaultTransport, w: stdout, secret: srv.Token()}}))
+		red := &redactor{}
+		red.add(srv.Token())
+		wopts = append(wopts, wrapper.WithHTTPClient(&http.Client{Transport: &wireLogger{base: http.DefaultTransport, w: stdout, red: red}}))
 	}
 	c, err := wrapper.New(srv.Token(), wopts...)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitInternal
+		return (&printer{stdout: stdout, stderr: stderr}).fail(internalFailure(err))
 	}
 	out := &printer{stdout: stdout, stderr: stderr}
 	id := moneykittest.SeedLinkID
@@ -43,13 +43,13 @@ func demo(ctx context.Context, o *opts, stdout, stderr io.Writer) int {
 	for i, st := range steps {
 		fmt.Fprintf(stdout, "== %d. %s: moneykit update %s\n", i+1, st.title, id)
 		link, err := c.UpdateLink(ctx, id, st.params)
-		if code := out.result(err, func() error { return out.link(link) }); code != exitOK {
+		if code := out.result("demo", err, func() error { return out.link(link) }); code != exitOK {
 			return code
 		}
 		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stdout, "== 5. Delete the link: moneykit delete %s\n", id)
-	if code := out.result(c.DeleteLink(ctx, id), func() error { return out.deleted(id) }); code != exitOK {
+	if code := out.result("demo", c.DeleteLink(ctx, id), func() error { return out.deleted(id) }); code != exitOK {
 		return code
 	}
 	fmt.Fprintf(stdout, "\n== 6. Delete it again: the API answers 410 link_error.deleted\n")

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
@@ -38,13 +38,20 @@ Usage:
   moneykit version                    print the version
   moneykit help [command]             show help
 
-Credentials (never pass the token on the command line: it lands in shell history):
-  MONEYKIT_ACCESS_TOKEN   access token, or --token-file FILE
+Credentials (never put a secret on the command line: it lands in shell history):
+  MONEYKIT_ACCESS_TOKEN   an access token, or --token-file FILE
+  MONEYKIT_CLIENT_ID      client credentials instead, or --client-id ID and
+  MONEYKIT_CLIENT_SECRET  --client-secret-file FILE: moneykit fetches access tokens
+                          and gets new ones as they expire
   MONEYKIT_BASE_URL       API base URL (default https://api.moneykit.com)
-With neither set, moneykit starts the embedded fake MoneyKit API and uses it: no account,
-no network. Say so on stderr.
+Give an access token or client credentials, not both. Without credentials, update, delete
+and bulk refuse to run (exit 2). To try them with no account, add --fake (or set
+MONEYKIT_BASE_URL=fake): they then run on the embedded fake MoneyKit API, say so on stderr,
+and change nothing real.
 
 Exit codes: 0 success, 1 API error, 2 usage error, 3 network error, 4 internal error.
+With --json, results go to stdout as JSON, and so does every failure, as one
+{"error": {...}} object (see the README).
 Run 'moneykit <command> --help' for a command's flags.
 `
 
@@ -55,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	// Before the flags are parsed (or when they fail to parse), --json is looked for by hand.
+	early := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(rest)}
 	switch cmd {
 	case "bulk":
 		return runBulk(ctx, rest, getenv, stdout, stderr)
@@ -62,10 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, stdout, stderr)
 	case "spec-check":
 		return runSpecCheck(ctx, rest, getenv, stdout, stderr)
-	case "update", "delete", "demo":
-	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "moneykit %s (%s, %s/%s)\n", wrapper.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		return exitOK
+	case "update", "delete", "demo", "version":
+	case "--version", "-version":
+		cmd = "version"
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)
@@ -73,65 +81,111 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "moneykit: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+		return early.fail(usageFailure("", "unknown command %q", cmd))
 	}
 	o := &opts{}
-	fs := o.flags(cmd, stderr)
+	fs := o.flags(cmd)
 	pos, err := parseInterspersed(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(cmd, fs, stdout)
 		return exitOK
 	}
-	if err != nil { // the flag package has printed what is wrong
-		fmt.Fprintf(stderr, "Run 'moneykit %s --help' for usage.\n", cmd)
-		return exitUsage
+	if err != nil {
+		return early.fail(usageFailure(cmd, "%v", err))
 	}
-	if code := o.check(cmd, pos, stderr); code != exitOK {
-		return code
+	out := o.printer(stdout, stderr)
+	if f := o.check(cmd, pos); f != nil {
+		return out.fail(f)
 	}
-	if cmd == "demo" {
+	switch cmd {
+	case "version":
+		return version(out)
+	case "demo":
 		return demo(ctx, o, stdout, stderr)
 	}
-	c, cleanup, code := o.client(getenv, stderr)
+	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
 		return code
 	}
 	defer cleanup()
+	out = o.printer(stdout, stderr) // now it knows the token endpoint's refusals
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	out := &printer{stdout: stdout, stderr: stderr, json: o.json}
 	if cmd == "delete" {
-		return out.result(c.DeleteLink(ctx, pos[0]), func() error { return out.deleted(pos[0]) })
+		return out.result(cmd, c.DeleteLink(ctx, pos[0]), func() error { return out.deleted(pos[0]) })
 	}
 	link, err := c.UpdateLink(ctx, pos[0], o.params())
-	return out.result(err, func() error { return out.link(link) })
+	return out.result(cmd, err, func() error { return out.link(link) })
 }
 
-// opts are the flags of all commands.
+func version(out *printer) int {
+	var err error
+	if out.json {
+		err = out.writeJSON(map[string]string{"version": wrapper.Version, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
+	} else {
+		_, err = fmt.Fprintf(out.stdout, "moneykit %s (%s, %s/%s)\n", wrapper.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	}
+	if err != nil {
+		return out.fail(internalFailure(fmt.Errorf("writing output: %w", err)))
+	}
+	return exitOK
+}
+
+// wantsJSON reports whether args ask for --json, for errors found before the flags parse.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "json" {
+			continue
+		}
+		if b, err := strconv.ParseBool(val); !hasVal || (err == nil && b) {
+			return true
+		}
+	}
+	return false
+}
+
+// opts are the flags of all commands, and what the client was made with.
 type opts struct {
-	webhook       string
-	removeWebhook bool
-	tags          string
-	tagsSet       bool
-	clearTags     bool
-	json          bool
-	verbose       bool
-	tokenFlag     string
-	tokenFile     string
-	baseURL       string
-	timeout       time.Duration
+	cmd              string // "update", "bulk delete", ...: names the command in errors
+	webhook          string
+	webhookSet       bool
+	removeWebhook    bool
+	tags             string
+	tagsSet          bool
+	clearTags        bool
+	json             bool
+	verbose          bool
+	fake             bool
+	tokenFlag        string
+	tokenFile        string
+	clientID         string
+	clientSecretFile string
+	baseURL          string
+	timeout          time.Duration
+	tokens           *tokenWatch       // set by connect when it uses client credentials
+	transport        http.RoundTripper // under the client's own layers (nil: http.DefaultTransport); spec-check's capture
 }
 
-func (o *opts) flags(cmd string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("moneykit "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	switch cmd {
-	case "update":
-		fs.StringVar(&o.webhook, "webhook", "", "set the webhook to this absolute http(s) `URL`")
+// flags defines the flags of a command: "update", "delete", "demo", "version", or a bulk
+// one ("bulk update", "bulk delete").
+func (o *opts) flags(name string) *flag.FlagSet {
+	o.cmd = name
+	fs := flag.NewFlagSet("moneykit "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run prints a parse error itself, naming the command
+	fs.Usage = func() {}     // and --help, on stdout
+	cmd := strings.TrimPrefix(name, "bulk ")
+	if cmd == "update" {
+		fs.Func("webhook", "set the webhook to this absolute http(s) `URL`", func(v string) error {
+			o.webhook, o.webhookSet = v, true
+			return nil
+		})
 		fs.BoolVar(&o.removeWebhook, "remove-webhook", false, "remove the webhook")
 		fs.Func("tags", "replace the link tags with this comma-separated `list`", func(v string) error {
 			o.tags, o.tagsSet = v, true
@@ -140,14 +194,20 @@ func (o *opts) flags(cmd string, stderr io.Writer) *flag.FlagSet {
 		fs.BoolVar(&o.clearTags, "clear-tags", false, "remove all link tags")
 	}
 	if cmd != "demo" {
-		fs.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout")
+		fs.BoolVar(&o.json, "json", false, "print machine-readable JSON on stdout, failures included")
+	}
+	if cmd == "update" || cmd == "delete" {
+		fs.BoolVar(&o.fake, "fake", false, "run on the embedded fake MoneyKit API: no account, nothing real changes (also MONEYKIT_BASE_URL=fake)")
 		fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
 		fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
+		fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
+		fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
 		fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
 		fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long")
 	}
-	fs.BoolVar(&o.verbose, "v", cmd == "demo", "print each HTTP request and response on stderr (token redacted)")
-	fs.Usage = func() {} // parse errors print only the error; --help is printed by run, on stdout
+	if cmd != "version" {
+		fs.BoolVar(&o.verbose, "v", cmd == "demo", "print each HTTP request and response on stderr (credentials and tokens redacted)")
+	}
 	return fs
 }
 
@@ -160,6 +220,8 @@ func printUsage(cmd string, fs *flag.FlagSet, w io.Writer) {
 		fmt.Fprint(w, "Usage: moneykit delete <link-id> [flags]\n\nDeletes a link and disables its access token. A deleted link answers 410 for 90 days.\n\nFlags:\n")
 	case "demo":
 		fmt.Fprint(w, "Usage: moneykit demo\n\nStarts the embedded fake MoneyKit API and walks through set webhook, remove webhook,\nset tags, clear tags, delete, and a second delete (410), printing each exchange.\n\nFlags:\n")
+	case "version":
+		fmt.Fprint(w, "Usage: moneykit version [--json]\n\nPrints the version of moneykit, and of Go it was built with.\n\nFlags:\n")
 	}
 	printFlags(fs, w)
 }
@@ -194,46 +256,69 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func (o *opts) check(cmd string, pos []string, stderr io.Writer) int {
+// check names what is wrong with a command's arguments and flags, if anything.
+func (o *opts) check(cmd string, pos []string) *failure {
 	want := 1
-	if cmd == "demo" {
+	if cmd == "demo" || cmd == "version" {
 		want = 0
 	}
-	msg := ""
 	switch {
 	case len(pos) < want:
-		msg = "missing <link-id>"
+		return usageFailure(cmd, "missing <link-id>")
 	case len(pos) > want:
-		msg = fmt.Sprintf("unexpected argument %q", pos[want])
-	default:
-		msg = o.conflicts(cmd)
+		return usageFailure(cmd, "unexpected argument %q", pos[want])
+	case o.conflicts(cmd) != "":
+		return usageFailure(cmd, "%s", o.conflicts(cmd))
 	}
-	if msg != "" {
-		fmt.Fprintf(stderr, "moneykit %s: %s\nRun 'moneykit %s --help' for usage.\n", cmd, msg, cmd)
-		return exitUsage
-	}
-	return exitOK
+	return nil
 }
+
+// maxTagChars: MoneyKit's docs ask that each tag be under 100 characters (in prose, not in
+// the published schema, so neither the spec nor the wrapper checks it).
+const maxTagChars = 99
 
 // conflicts names what is wrong with the flags of an update or delete, if anything.
 func (o *opts) conflicts(cmd string) string {
 	switch {
-	case o.webhook != "" && o.removeWebhook:
+	case o.webhookSet && o.webhook == "":
+		return "--webhook needs a URL; to remove the webhook, use --remove-webhook"
+	case o.tagsSet && len(splitTags(o.tags)) == 0:
+		return "--tags needs at least one tag; to remove all tags, use --clear-tags"
+	case o.webhookSet && o.removeWebhook:
 		return "--webhook and --remove-webhook contradict each other"
 	case o.tagsSet && o.clearTags:
 		return "--tags and --clear-tags contradict each other"
-	case cmd == "update" && o.webhook == "" && !o.removeWebhook && !o.tagsSet && !o.clearTags:
+	case cmd == "update" && !o.webhookSet && !o.removeWebhook && !o.tagsSet && !o.clearTags:
 		return "nothing to change: give --webhook, --remove-webhook, --tags or --clear-tags"
 	case o.timeout < 0:
 		return "--timeout must not be negative"
 	}
+	for i, t := range splitTags(o.tags) {
+		if !utf8.ValidString(t) {
+			return fmt.Sprintf("--tags: tag %d is not valid UTF-8", i+1)
+		}
+		if n := utf8.RuneCountInString(t); n > maxTagChars {
+			return fmt.Sprintf("--tags: tag %d is %d characters long; MoneyKit takes tags under %d characters", i+1, n, maxTagChars+1)
+		}
+	}
 	return ""
+}
+
+// splitTags reads a --tags list: comma-separated, spaces around each tag dropped.
+func splitTags(list string) []string {
+	var tags []string
+	for _, t := range strings.Split(list, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
 }
 
 func (o *opts) params() wrapper.UpdateParams {
 	var p wrapper.UpdateParams
 	switch {
-	case o.webhook != "":
+	case o.webhookSet:
 		p.Webhook = wrapper.SetWebhook(o.webhook)
 	case o.removeWebhook:
 		p.Webhook = wrapper.RemoveWebhook()
@@ -242,63 +327,7 @@ func (o *opts) params() wrapper.UpdateParams {
 	case o.clearTags:
 		p.LinkTags = wrapper.ClearLinkTags()
 	case o.tagsSet:
-		var tags []string
-		for _, t := range strings.Split(o.tags, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				tags = append(tags, t)
-			}
-		}
-		p.LinkTags = wrapper.SetLinkTags(tags...)
+		p.LinkTags = wrapper.SetLinkTags(splitTags(o.tags)...)
 	}
 	return p
-}
-
-// client builds the API client from flags and environment, or starts the embedded fake
-// when neither a token nor a base URL is set.
-func (o *opts) client(getenv func(string) string, stderr io.Writer) (*wrapper.Client, func(), int) {
-	token := getenv("MONEYKIT_ACCESS_TOKEN")
-	if o.tokenFlag != "" {
-		fmt.Fprintln(stderr, "moneykit: warning: --token puts the token in your shell history and process list; prefer MONEYKIT_ACCESS_TOKEN or --token-file")
-		token = o.tokenFlag
-	}
-	if o.tokenFile != "" {
-		b, err := os.ReadFile(o.tokenFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "moneykit: --token-file: %v\n", err)
-			return nil, nil, exitUsage
-		}
-		token = strings.TrimSpace(string(b))
-	}
-	base := o.baseURL
-	if base == "" {
-		base = getenv("MONEYKIT_BASE_URL")
-	}
-	cleanup := func() {}
-	if token == "" && base == "" {
-		srv, err := moneykittest.NewServer()
-		if err != nil {
-			fmt.Fprintf(stderr, "moneykit: starting the embedded fake API: %v\n", err)
-			return nil, nil, exitInternal
-		}
-		fmt.Fprintf(stderr, "moneykit: no MONEYKIT_ACCESS_TOKEN or MONEYKIT_BASE_URL set: using the embedded fake MoneyKit API at %s (no account needed)\n", srv.URL)
-		token, base, cleanup = srv.Token(), srv.URL, srv.Close
-	}
-	if token == "" {
-		fmt.Fprintln(stderr, "moneykit: no access token: set MONEYKIT_ACCESS_TOKEN or use --token-file")
-		return nil, nil, exitUsage
-	}
-	wopts := []wrapper.Option{wrapper.WithUserAgent("moneykit-cli/" + wrapper.Version + " " + wrapper.DefaultUserAgent)}
-	if base != "" {
-		wopts = append(wopts, wrapper.WithBaseURL(base))
-	}
-	if o.verbose {
-		wopts = append(wopts, wrapper.WithHTTPClient(&http.Client{Transport: &wireLogger{base: http.DefaultTransport, w: stderr, secret: token}}))
-	}
-	c, err := wrapper.New(token, wopts...)
-	if err != nil {
-		cleanup()
-		fmt.Fprintln(stderr, err) // wrapper errors never contain the token
-		return nil, nil, exitUsage
-	}
-	return c, cleanup, exitOK
 }

@@ -114,21 +114,6 @@ func TestCLIJSON(t *testing.T) {
 	}
 }
 
-// With no token and no base URL it runs on the embedded fake and says so in one line.
-func TestCLIEmbeddedFake(t *testing.T) {
-	r := runCLI(t, nil, "update", moneykittest.SeedLinkID, "--webhook", "https://example.com/hook")
-	if r.code != exitOK || !strings.Contains(r.stdout, "webhook:   https://example.com/hook") {
-		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "embedded fake MoneyKit API at http://127.0.0.1:") {
-		t.Errorf("stderr = %q", r.stderr)
-	}
-	r = runCLI(t, map[string]string{"MONEYKIT_BASE_URL": "https://api.moneykit.com"}, "delete", "mk_1")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "no access token") {
-		t.Errorf("base URL without token: exit %d %q", r.code, r.stderr)
-	}
-}
-
 func TestCLIDemo(t *testing.T) {
 	r := runCLI(t, nil, "demo")
 	if r.code != exitOK {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,7 +12,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -133,7 +131,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger.next, logger.fake = fake, fake
 	logger.secrets = []string{fake.Token()}
 	if o.clientSecret != "" {
-		logger.secrets = append(logger.secrets, o.clientSecret, o.clientID+":"+o.clientSecret)
+		logger.secrets = append(logger.secrets, o.clientSecret)
+		logger.basic = [2]string{o.clientID, o.clientSecret}
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -338,7 +337,8 @@ type requestLog struct {
 	next    http.Handler
 	fake    *moneykittest.Fake
 	w       io.Writer
-	secrets []string
+	secrets []string  // the fake's token and client secret
+	basic   [2]string // client id and secret, as HTTP Basic credentials
 	mu      sync.Mutex
 	served  int
 }
@@ -347,20 +347,20 @@ type requestLog struct {
 // that may run for days has no reader for them, so it forgets them now and then.
 const forgetEvery = 1000
 
-// maxLoggedBody is how much of a request body a log line shows.
-const maxLoggedBody = 512
+// maxServeLogBody is how much of a request body a log line shows.
+const maxServeLogBody = 512
 
 func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	// Read more than the log shows, so that a secret that straddles the cut is redacted
 	// whole before the cut, then hand the fake the whole body, as it came.
-	head, _ := io.ReadAll(io.LimitReader(r.Body, maxLoggedBody+readSlack))
+	head, _ := io.ReadAll(io.LimitReader(r.Body, maxServeLogBody+readSlack))
 	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 	sw := &statusWriter{ResponseWriter: w}
 	l.next.ServeHTTP(sw, r)
 
-	secrets := append(requestSecrets(r), l.secrets...)
-	show := func(s string) string { return printable(redact(s, secrets), maxLoggedBody) }
+	red := l.redactor(r, head)
+	show := func(s string) string { return printable(red.redactString(s), maxServeLogBody) }
 	var line strings.Builder
 	fmt.Fprintf(&line, "%s %s %s", start.UTC().Format("15:04:05.000"), show(r.Method), show(r.URL.RequestURI()))
 	if sw.status == 0 {
@@ -380,7 +380,7 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			line.WriteString(" answer=" + show(msg))
 		}
 	}
-	l.print(line.String(), secrets)
+	l.print(line.String(), red)
 	l.mu.Lock()
 	l.served++
 	forget := l.served%forgetEvery == 0
@@ -414,13 +414,32 @@ func printable(s string, max int) string {
 	return s
 }
 
-func (l *requestLog) printf(format string, a ...any) { l.print(fmt.Sprintf(format, a...), nil) }
+func (l *requestLog) printf(format string, a ...any) {
+	l.print(fmt.Sprintf(format, a...), l.redactor(nil, nil))
+}
 
-func (l *requestLog) print(line string, extra []string) {
-	line = redact(line, append(extra, l.secrets...))
+func (l *requestLog) print(line string, red *redactor) {
+	line = red.redactString(line)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintln(l.w, line)
+}
+
+// redactor knows the server's secrets and those a request carried (its credentials, a
+// client secret in its form), which its log line must not repeat even when they turn up
+// elsewhere in it: a token pasted into a body, say. One per request: a server that runs
+// for days must not collect every token it has seen.
+func (l *requestLog) redactor(r *http.Request, body []byte) *redactor {
+	red := &redactor{}
+	red.add(l.secrets...)
+	if l.basic[1] != "" {
+		red.addBasic(l.basic[0], l.basic[1])
+	}
+	if r != nil {
+		red.learnHeaders(r.Header)
+		red.learn(body)
+	}
+	return red
 }
 
 // authKind names the credentials a request carried, never their value.
@@ -434,51 +453,6 @@ func authKind(r *http.Request) string {
 		kinds = append(kinds, "client-headers")
 	}
 	return strings.Join(kinds, ",")
-}
-
-// requestSecrets are the credentials a request carried, which a log line must not repeat
-// even when they turn up elsewhere in it (a token pasted into a body, say).
-func requestSecrets(r *http.Request) []string {
-	var out []string
-	if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.TrimSpace(cred) != "" {
-		out = append(out, strings.TrimSpace(cred))
-	}
-	if _, p, ok := r.BasicAuth(); ok && p != "" {
-		out = append(out, p)
-	}
-	if s := r.Header.Get("X-Client-Secret"); s != "" {
-		out = append(out, s)
-	}
-	return out
-}
-
-// redact replaces each secret in s, raw and in the encodings a request can carry it in:
-// URL- and form-encoded, JSON-escaped, and base64 (as in Basic credentials).
-func redact(s string, secrets []string) string {
-	var forms []string
-	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		j, _ := json.Marshal(secret)
-		forms = append(forms, secret, url.QueryEscape(secret), url.PathEscape(secret), string(j[1:len(j)-1]),
-			base64.StdEncoding.EncodeToString([]byte(secret)), base64.URLEncoding.EncodeToString([]byte(secret)),
-			base64.RawStdEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)))
-	}
-	// Longest first, so that a form is not half-replaced by a shorter one inside it.
-	for changed := true; changed; {
-		changed = false
-		best := ""
-		for _, f := range forms {
-			if f != "" && strings.Contains(s, f) && len(f) > len(best) {
-				best = f
-			}
-		}
-		if best != "" {
-			s, changed = strings.ReplaceAll(s, best, "[REDACTED]"), true
-		}
-	}
-	return s
 }
 
 // errorSummary is the error_code (and what failed validation) of an error answer.
@@ -502,11 +476,6 @@ func errorSummary(body []byte) string {
 		out += fmt.Sprintf(" [%s: %s]", strings.Join(loc, "."), e.Message)
 	}
 	return out
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
 
 // statusWriter notes the status and the start of the body of an answer. It passes
@@ -551,6 +520,6 @@ type scrubWriter struct {
 }
 
 func (s *scrubWriter) Write(b []byte) (int, error) {
-	s.l.print(strings.TrimRight(string(b), "\n"), nil)
+	s.l.printf("%s", strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }

@@ -140,7 +140,7 @@ func TestServe(t *testing.T) {
 	ctx := context.Background()
 	c := s.client(t)
 	link, err := c.UpdateLink(ctx, moneykittest.SeedLinkID, wrapper.UpdateParams{Webhook: wrapper.SetWebhook("https://example.com/served")})
-	if err != nil || *link.Webhook != "https://example.com/served" {
+	if w, _ := link.Webhook.Get(); err != nil || w != "https://example.com/served" {
 		t.Fatalf("update: %v %v", link, err)
 	}
 	// A request that breaks the spec answers 422 validation_failed, as MoneyKit does.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,17 +76,21 @@ type checkResult struct {
 }
 
 func runSpecCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o := &opts{}
-	fs := flag.NewFlagSet("moneykit spec-check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	const cmd = "spec-check"
+	o := &opts{cmd: cmd}
+	fs := flag.NewFlagSet("moneykit "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are printed below, naming the command
 	fs.Usage = func() {}
 	var deleteID string
 	fs.StringVar(&deleteID, "delete", "", "also delete the link with this `id` and check the answer (it is gone for good: name a disposable link)")
-	fs.BoolVar(&o.json, "json", false, "print the findings as JSON on stdout")
+	fs.BoolVar(&o.json, "json", false, "print the findings as JSON on stdout, failures included")
 	fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
 	fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
+	fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
+	fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
 	fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long")
+	fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, specCheckUsage)
@@ -95,36 +98,40 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "Run 'moneykit spec-check --help' for usage.")
-		return exitUsage
+		early := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return early.fail(usageFailure(cmd, "%v", err))
 	}
-	msg := ""
+	out := o.printer(stdout, stderr)
+	base := o.baseURL
+	if base == "" {
+		base = getenv("MONEYKIT_BASE_URL")
+	}
 	switch {
 	case len(pos) == 0:
-		msg = "missing <link-id>"
+		return out.fail(usageFailure(cmd, "missing <link-id>"))
 	case len(pos) > 1:
-		msg = fmt.Sprintf("unexpected argument %q", pos[1])
+		return out.fail(usageFailure(cmd, "unexpected argument %q", pos[1]))
 	case deleteID != "" && deleteID == pos[0]:
-		msg = "--delete names the link to update; name a different, disposable link"
+		return out.fail(usageFailure(cmd, "--delete names the link to update; name a different, disposable link"))
 	case o.timeout <= 0:
-		msg = "--timeout must be positive"
-	}
-	if msg != "" {
-		fmt.Fprintf(stderr, "moneykit spec-check: %s\nRun 'moneykit spec-check --help' for usage.\n", msg)
-		return exitUsage
+		return out.fail(usageFailure(cmd, "--timeout must be positive"))
+	case base == "fake":
+		// The shared resolver would start the embedded fake: checking it proves nothing.
+		return out.fail(usageFailure(cmd, "spec-check checks a real API, never the embedded fake; to check the fake, run 'moneykit serve' and point MONEYKIT_BASE_URL at it"))
 	}
 
 	checker, err := newSpecChecker(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "moneykit spec-check: %v\n", err)
-		return exitInternal
+		return out.fail(internalFailure(err))
 	}
-	capture := &captureTransport{base: http.DefaultTransport}
-	c, secrets, code := o.checkClient(getenv, stderr, &http.Client{Transport: capture})
+	capture := &captureTransport{base: http.DefaultTransport, v: checker.v, red: &redactor{}}
+	o.transport = capture
+	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
 		return code
 	}
-	capture.v = checker.v
+	defer cleanup()
+	out = o.printer(stdout, stderr) // now it knows the token endpoint's refusals
 	if p := strings.TrimSuffix(urlPath(c.BaseURL()), "/"); p != "" {
 		capture.v = checker.v.WithBasePath(p)
 	}
@@ -133,23 +140,22 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 
 	var results []checkResult
 	_, err = c.UpdateLink(ctx, pos[0], wrapper.UpdateParams{})
-	r, code := checker.result(http.MethodPatch, pos[0], capture.last(http.MethodPatch), err, stderr)
-	if code != exitOK {
-		return code
+	ex := capture.last(http.MethodPatch)
+	if ex == nil {
+		return out.fail(out.classify(cmd, noAnswer(err)))
 	}
-	results = append(results, r)
+	results = append(results, checker.result(http.MethodPatch, pos[0], ex))
 	if deleteID != "" {
 		err = c.DeleteLink(ctx, deleteID)
-		r, code := checker.result(http.MethodDelete, deleteID, capture.last(http.MethodDelete), err, stderr)
-		if code != exitOK {
-			return code
+		ex := capture.last(http.MethodDelete)
+		if ex == nil {
+			return out.fail(out.classify(cmd, noAnswer(err)))
 		}
-		results = append(results, r)
+		results = append(results, checker.result(http.MethodDelete, deleteID, ex))
 	}
-	scrubResults(results, secrets)
+	scrubResults(results, capture.red)
 	if err := printCheck(stdout, results, o.json); err != nil {
-		fmt.Fprintf(stderr, "moneykit spec-check: writing output: %v\n", err)
-		return exitInternal
+		return out.fail(internalFailure(fmt.Errorf("writing output: %w", err)))
 	}
 	for _, r := range results {
 		if !r.Conforms {
@@ -159,6 +165,14 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	return exitOK
 }
 
+// noAnswer is the error of a call that got no answer to check; never nil.
+func noAnswer(err error) error {
+	if err == nil {
+		return errors.New("no answer was captured")
+	}
+	return err
+}
+
 // urlPath is the path of a base URL, the prefix the API is mounted below ("" if none).
 func urlPath(rawURL string) string {
 	u, err := url.Parse(rawURL)
@@ -166,53 +180,6 @@ func urlPath(rawURL string) string {
 		return ""
 	}
 	return u.Path
-}
-
-// checkClient builds the client for spec-check from flags and environment. Unlike the
-// other commands it never falls back to the embedded fake: the point is the real API.
-// It also returns the secrets to keep out of the output.
-func (o *opts) checkClient(getenv func(string) string, stderr io.Writer, hc *http.Client) (*wrapper.Client, []string, int) {
-	token := getenv("MONEYKIT_ACCESS_TOKEN")
-	if o.tokenFlag != "" {
-		fmt.Fprintln(stderr, "moneykit: warning: --token puts the token in your shell history and process list; prefer MONEYKIT_ACCESS_TOKEN or --token-file")
-		token = o.tokenFlag
-	}
-	if o.tokenFile != "" {
-		b, err := os.ReadFile(o.tokenFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "moneykit spec-check: --token-file: %v\n", err)
-			return nil, nil, exitUsage
-		}
-		token = strings.TrimSpace(string(b))
-	}
-	base := o.baseURL
-	if base == "" {
-		base = getenv("MONEYKIT_BASE_URL")
-	}
-	id, secret := getenv("MONEYKIT_CLIENT_ID"), getenv("MONEYKIT_CLIENT_SECRET")
-	wopts := []wrapper.Option{wrapper.WithUserAgent("moneykit-cli/" + wrapper.Version + " " + wrapper.DefaultUserAgent), wrapper.WithHTTPClient(hc)}
-	if base != "" {
-		wopts = append(wopts, wrapper.WithBaseURL(base))
-	}
-	var c *wrapper.Client
-	var err error
-	var secrets []string
-	switch {
-	case token != "":
-		c, err = wrapper.New(token, wopts...)
-		secrets = []string{token}
-	case id != "" && secret != "":
-		c, err = wrapper.NewClientCredentials(id, secret, wopts...)
-		secrets = []string{secret}
-	default:
-		fmt.Fprintln(stderr, "moneykit spec-check: no credentials: set MONEYKIT_ACCESS_TOKEN (or --token-file), or MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET; spec-check checks a real API and never uses the embedded fake")
-		return nil, nil, exitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "moneykit spec-check: %v\n", err) // wrapper errors never contain secrets
-		return nil, nil, exitUsage
-	}
-	return c, secrets, exitOK
 }
 
 // exchange is one request as sent and its answer as received.
@@ -229,6 +196,7 @@ type exchange struct {
 type captureTransport struct {
 	base http.RoundTripper
 	v    *spec.Validator
+	red  *redactor // learns the credentials sent and the tokens received, to scrub the report
 	mu   sync.Mutex
 	seen map[string]*exchange
 }
@@ -245,12 +213,19 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	vr := req.Clone(req.Context())
 	vr.Body = io.NopCloser(bytes.NewReader(reqBody))
 	in, reqErr := t.v.ValidateRequest(req.Context(), vr)
+	t.red.learnHeaders(req.Header)
+	t.red.learn(reqBody)
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || in == nil {
+	if err != nil {
 		return resp, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody+1))
 	resp.Body.Close()
+	t.red.learn(body) // a token answer
+	if in == nil {
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
 	if err == nil && len(body) > maxCheckedBody {
 		err = fmt.Errorf("the answer is over %d bytes", maxCheckedBody)
 	}
@@ -348,23 +323,8 @@ func closeSchemas(doc *openapi3.T) {
 	}
 }
 
-// result turns one exchange into a checkResult, or an exit code when there was no answer.
-func (c *specChecker) result(method, id string, ex *exchange, callErr error, stderr io.Writer) (checkResult, int) {
-	if ex == nil {
-		switch {
-		case callErr == nil:
-			fmt.Fprintf(stderr, "moneykit spec-check: %s /links/%s: no answer was captured\n", method, id)
-			return checkResult{}, exitInternal
-		case errors.Is(callErr, wrapper.ErrInvalidLinkID):
-			fmt.Fprintln(stderr, callErr)
-			return checkResult{}, exitUsage
-		case errors.Is(callErr, wrapper.ErrTokenSource): // POST /auth/token refused the client credentials
-			fmt.Fprintf(stderr, "moneykit spec-check: %v\n", callErr)
-			return checkResult{}, exitAPI
-		}
-		fmt.Fprintf(stderr, "moneykit spec-check: network error: %v\n", callErr)
-		return checkResult{}, exitNetwork
-	}
+// result turns one exchange into a checkResult.
+func (c *specChecker) result(method, id string, ex *exchange) checkResult {
 	r := checkResult{Operation: method + " " + ex.in.Route.Path, LinkID: id, Status: ex.status, Drift: c.check(context.Background(), ex)}
 	if ex.err != nil {
 		r.Error = ex.err.Error()
@@ -372,7 +332,7 @@ func (c *specChecker) result(method, id string, ex *exchange, callErr error, std
 		r.Error = fmt.Sprintf("the API answered %d %s, not %s: the answer was checked, but it is not the one the check needs", ex.status, errorCodeOf(ex.body), statusList(want))
 	}
 	r.Conforms = len(r.Drift) == 0 && r.Error == ""
-	return r, exitOK
+	return r
 }
 
 func successStatus(method string) []int {
@@ -655,20 +615,12 @@ func errText(err error) string {
 }
 
 // scrubResults removes the credentials from anything an answer repeated back.
-func scrubResults(results []checkResult, secrets []string) {
-	scrub := func(s string) string {
-		for _, secret := range secrets {
-			if secret != "" {
-				s = strings.ReplaceAll(s, secret, "[REDACTED]")
-			}
-		}
-		return s
-	}
+func scrubResults(results []checkResult, red *redactor) {
 	for i := range results {
-		results[i].Error = scrub(results[i].Error)
+		results[i].Error = red.redactString(results[i].Error)
 		for j := range results[i].Drift {
 			d := &results[i].Drift[j]
-			d.Where, d.Detail = scrub(d.Where), scrub(d.Detail)
+			d.Where, d.Detail = red.redactString(d.Where), red.redactString(d.Detail)
 		}
 	}
 }

@@ -2,28 +2,157 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
-// wireLogger prints each request and response as sent and received, with the token
-// redacted, for -v and the demo.
+// redactor replaces secrets with [REDACTED], in every encoding they travel in: raw, URL-
+// and form-encoded, JSON-escaped, base64 (alone and as HTTP Basic credentials). It learns
+// the tokens that token answers hand out. It is safe for concurrent use.
+type redactor struct {
+	mu      sync.Mutex
+	secrets []string // longest first, so that no form is cut by a shorter one inside it
+}
+
+func (r *redactor) add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		j, _ := json.Marshal(s)
+		b := []byte(s)
+		for _, v := range []string{
+			s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1]),
+			base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
+			base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+		} {
+			if !slices.Contains(r.secrets, v) {
+				r.secrets = append(r.secrets, v)
+			}
+		}
+	}
+	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+// addBasic adds the HTTP Basic credentials of id and secret, as sent plain and as
+// x/oauth2 sends them (each URL-escaped first).
+func (r *redactor) addBasic(id, secret string) {
+	r.add(id+":"+secret, url.QueryEscape(id)+":"+url.QueryEscape(secret))
+}
+
+func (r *redactor) redact(b []byte) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.secrets {
+		b = bytes.ReplaceAll(b, []byte(s), []byte("[REDACTED]"))
+	}
+	return b
+}
+
+func (r *redactor) redactString(s string) string { return string(r.redact([]byte(s))) }
+
+// learn adds the secrets a body carries: the tokens of a token answer, the client secret
+// of a token request's form.
+func (r *redactor) learn(body []byte) {
+	body = bytes.TrimSpace(body)
+	var fields map[string]any
+	if json.Unmarshal(body, &fields) == nil {
+		for _, k := range []string{"access_token", "refresh_token", "id_token", "client_secret"} {
+			if s, ok := fields[k].(string); ok {
+				r.add(s)
+			}
+		}
+		return
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil {
+		r.add(form["client_secret"]...)
+	}
+}
+
+// learnHeaders adds the credentials of a request's headers: the value of an
+// Authorization header after its scheme, and a Basic password decoded.
+func (r *redactor) learnHeaders(h http.Header) {
+	for _, name := range sensitiveHeaders {
+		for _, v := range h.Values(name) {
+			scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+			if !ok || !strings.HasSuffix(name, "Authorization") {
+				cred = v
+			}
+			r.add(strings.TrimSpace(cred))
+			if strings.EqualFold(scheme, "Basic") {
+				if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+					if _, pw, ok := strings.Cut(string(b), ":"); ok {
+						r.add(pw)
+						if u, err := url.QueryUnescape(pw); err == nil {
+							r.add(u)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// sensitiveHeaders are printed with their value redacted, whatever it is.
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "X-Client-Secret", "Cookie", "Set-Cookie"}
+
+// redactHeaders hides the values of sensitiveHeaders in a dump's header lines; an
+// Authorization value keeps its scheme ("Bearer [REDACTED]").
+func redactHeaders(head []byte) []byte {
+	lines := bytes.Split(head, []byte("\r\n"))
+	for i, line := range lines {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !slices.ContainsFunc(sensitiveHeaders, func(h string) bool { return strings.EqualFold(h, string(name)) }) {
+			continue
+		}
+		scheme := ""
+		if strings.HasSuffix(strings.ToLower(string(name)), "authorization") {
+			if s, _, ok := strings.Cut(strings.TrimSpace(string(value)), " "); ok {
+				scheme = s + " "
+			}
+		}
+		lines[i] = []byte(string(name) + ": " + scheme + "[REDACTED]")
+	}
+	return bytes.Join(lines, []byte("\r\n"))
+}
+
+// maxLoggedBody bounds what -v prints of a body; the rest is passed on unprinted.
+const maxLoggedBody = 1 << 20
+
+// wireLogger prints each request and response as sent and received, for -v and the demo,
+// with credentials and tokens redacted.
 type wireLogger struct {
-	base   http.RoundTripper
-	w      io.Writer
-	secret string
-	mu     sync.Mutex
+	base http.RoundTripper
+	w    io.Writer
+	red  *redactor
+	mu   sync.Mutex
 }
 
 func (l *wireLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 	dump, err := httputil.DumpRequestOut(req, true)
 	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
 		return nil, err
+	}
+	l.red.learnHeaders(req.Header)
+	if _, body, ok := bytes.Cut(dump, []byte("\r\n\r\n")); ok {
+		l.red.learn(body)
 	}
 	l.print("> ", dump)
 	resp, err := l.base.RoundTrip(req)
@@ -31,25 +160,43 @@ func (l *wireLogger) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.print("! ", []byte(err.Error()))
 		return nil, err
 	}
-	dump, err = httputil.DumpResponse(resp, true)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxLoggedBody))
+	if err != nil {
+		resp.Body.Close()
+		l.print("! ", []byte(err.Error()))
+		return nil, err
+	}
+	resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	l.red.learn(body) // before printing: the answer may carry a token
+	head, err := httputil.DumpResponse(resp, false)
 	if err != nil {
 		resp.Body.Close()
 		return nil, err
 	}
-	l.print("< ", dump)
+	l.print("< ", append(bytes.TrimRight(head, "\r\n"), append([]byte("\r\n\r\n"), body...)...))
 	return resp, nil
 }
 
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
 func (l *wireLogger) print(prefix string, b []byte) {
-	if l.secret != "" {
-		b = bytes.ReplaceAll(b, []byte(l.secret), []byte("[REDACTED]"))
-	}
+	b = l.red.redact(b)
+	head, body, hasBody := bytes.Cut(b, []byte("\r\n\r\n"))
+	head = redactHeaders(head)
 	// Indent a JSON body so that a reader can follow it.
-	if head, body, ok := bytes.Cut(b, []byte("\r\n\r\n")); ok && json.Valid(body) && len(body) > 0 {
+	if hasBody && len(body) > 0 && json.Valid(body) {
 		var ind bytes.Buffer
 		if json.Indent(&ind, body, "", "  ") == nil {
-			b = append(append(head, "\r\n\r\n"...), ind.Bytes()...)
+			body = ind.Bytes()
 		}
+	}
+	if hasBody {
+		b = append(append(head, "\r\n\r\n"...), body...)
+	} else {
+		b = head
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -57,4 +204,71 @@ func (l *wireLogger) print(prefix string, b []byte) {
 		fmt.Fprintf(l.w, "%s%s\n", prefix, strings.TrimRight(line, "\r"))
 	}
 	fmt.Fprintln(l.w)
+}
+
+// tokenWatch remembers the token endpoint's last refusal, so that a failed token fetch is
+// reported as the API's answer (exit 1, with its status and error code) rather than as a
+// network error: the wrapper's token error keeps only a scrubbed text.
+type tokenWatch struct {
+	base http.RoundTripper
+	red  *redactor
+	mu   sync.Mutex
+	last *wrapper.Error
+}
+
+func (t *tokenWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if !strings.HasSuffix(req.URL.Path, "/auth/token") {
+		return resp, err
+	}
+	var refusal *wrapper.Error
+	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		refusal = &wrapper.Error{Method: http.MethodPost, StatusCode: resp.StatusCode}
+		var b struct {
+			Code    string `json:"error_code"`
+			Message string `json:"error_message"`
+			Docs    string `json:"documentation_url"`
+		}
+		if json.Unmarshal(body, &b) == nil && b.Code != "" {
+			refusal.Code = wrapper.Code(t.red.redactString(b.Code))
+			refusal.Message = t.red.redactString(b.Message)
+			refusal.DocumentationURL = t.red.redactString(b.Docs)
+		} else {
+			refusal.Body = oneLine(t.red.redactString(string(body)), 200)
+		}
+	}
+	t.mu.Lock()
+	t.last = refusal
+	t.mu.Unlock()
+	return resp, err
+}
+
+// refusal is the token endpoint's last answer if it was a refusal, else nil.
+func (t *tokenWatch) refusal() *wrapper.Error {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last
+}
+
+// oneLine makes s printable on one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
