@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -139,21 +138,14 @@ func TestCLIClientCredentialsRefusedJSON(t *testing.T) {
 // A run longer than a token's life gets new tokens as the old ones expire.
 func TestCLIClientCredentialsRefresh(t *testing.T) {
 	s, env := fakeCC(t, moneykittest.WithoutSeed(), moneykittest.WithTokenTTL(10*time.Minute), moneykittest.WithClock(steppingClock(time.Minute)))
-	ids := make([]string, 12)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("mk_cc_%02d", i)
-		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
-			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, AvailableProducts: []api.Product{}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids := addLinks(t, s, "mk_cc_", 12)
 	file := writeFile(t, "ids", strings.Join(ids, "\n")+"\n")
 	r := runCLI(t, env, "bulk", "update", "--ids", file, "--webhook", "https://example.com/new", "--rate", "60000", "--concurrency", "2")
 	if r.code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	for _, id := range ids {
-		if l, _ := s.Link(id); l.Webhook == nil || *l.Webhook != "https://example.com/new" {
+		if l, _ := s.Link(id); webhookOf(l) != "https://example.com/new" {
 			t.Errorf("%s not updated", id)
 		}
 	}
@@ -229,4 +221,10 @@ func TestCLIClientCredentialsFreshTokenExpired(t *testing.T) {
 		t.Errorf("%d tokens issued, want 2 (one refresh)", s.TokensIssued())
 	}
 	noSecrets(t, r, ccID, ccSecret)
+}
+
+// webhookOf is a link's webhook, or "" when it has none.
+func webhookOf(l api.Link) string {
+	w, _ := l.Webhook.Get()
+	return w
 }
