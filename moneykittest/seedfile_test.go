@@ -9,7 +9,7 @@ import (
 )
 
 const seedLink = `{"link_id": %q, "institution_id": "chase", "institution_name": "Chase",
-  "institution_avatar": "https://example.com/a.png", "state": %q, "products": {}, "available_products": []%s}`
+  "institution_avatar": "https://example.com/a.png", "state": %q, "provider": "mx", "products": {}, "available_products": []%s}`
 
 func TestLoadLinks(t *testing.T) {
 	good := "[" + fmt.Sprintf(seedLink, "mk_a", "connected", `, "webhook": "https://example.com/h", "link_tags": ["x"]`) + "," +
@@ -57,7 +57,7 @@ func TestLoadLinks(t *testing.T) {
 // A fake seeded from a file: the links of the file, and none of the built-in ones.
 func ExampleLoadLinks() {
 	file := strings.NewReader(`[{"link_id": "mk_mine", "institution_id": "chase", "institution_name": "Chase",
-	  "institution_avatar": "https://example.com/a.png", "state": "connected",
+	  "institution_avatar": "https://example.com/a.png", "state": "connected", "provider": "mx",
 	  "products": {}, "available_products": []}]`)
 	links, err := moneykittest.LoadLinks(file)
 	if err != nil {

@@ -71,7 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen on this `host:port` (port 0: any free port; the URL is printed)")
 	fs.StringVar(&o.token, "token", "", "the access `token` to accept (default: a random one, printed)")
 	fs.StringVar(&o.clientID, "client-id", "", "with --client-secret: the client `id` that POST /auth/token and X-Client-Id accept")
-	fs.StringVar(&o.clientSecret, "client-secret", "", "with --client-id: the client `secret` that POST /auth/token and X-Client-Secret accept")
+	fs.StringVar(&o.clientSecret, "client-secret", "", "with --client-id: the client `secret` that POST /auth/token and X-Client-Secret accept (a test value you make up: flags land in shell history)")
 	fs.BoolVar(&o.delete204, "delete-204", false, "answer DELETE with 204 No Content instead of 200 {}")
 	fs.StringVar(&o.rateLimits, "rate-limits", "moneykit", "`moneykit|off`: MoneyKit's limits (4 PATCH per minute per link; 600 PATCH and 600 DELETE per minute per app), or none")
 	fs.Func("fault", "inject a fault: `SPEC` is KIND[:PROBABILITY][:METHOD] (see above); repeatable", func(v string) error {

@@ -248,9 +248,9 @@ func TestServeOptions(t *testing.T) {
 	seed := filepath.Join(dir, "links.json")
 	links := `[
 	  {"link_id": "mk_seed_1", "institution_id": "chase", "institution_name": "Chase", "institution_avatar": "https://example.com/a.png",
-	   "state": "connected", "products": {}, "available_products": []},
+	   "state": "connected", "provider": "mx", "products": {}, "available_products": []},
 	  {"link_id": "mk_seed_gone", "institution_id": "chase", "institution_name": "Chase", "institution_avatar": "https://example.com/a.png",
-	   "state": "deleted", "products": {}, "available_products": []}
+	   "state": "deleted", "provider": "mx", "products": {}, "available_products": []}
 	]`
 	if err := os.WriteFile(seed, []byte(links), 0o600); err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func TestServeUsageErrors(t *testing.T) {
 	}
 	link := func(extra string) string {
 		return `{"link_id": "mk_1", "institution_id": "c", "institution_name": "C", "institution_avatar": "https://example.com/a.png",
-		  "products": {}, "available_products": []` + extra + `}`
+		  "provider": "mx", "products": {}, "available_products": []` + extra + `}`
 	}
 	for _, tc := range []struct {
 		name string
@@ -412,22 +412,6 @@ func TestParseFault(t *testing.T) {
 	f, _, _ := parseFault("429")
 	if f.Header.Get("Retry-After") != "1" || !json.Valid(f.Body) || f.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("429 fault: %v %s", f.Header, f.Body)
-	}
-}
-
-func TestRedact(t *testing.T) {
-	const secret = `p@ss/w+rd "x"`
-	for _, form := range []string{
-		secret, url.QueryEscape(secret), url.PathEscape(secret), `p@ss/w+rd \"x\"`,
-		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
-	} {
-		got := redact("before "+form+" after", []string{secret})
-		if got != "before [REDACTED] after" {
-			t.Errorf("%q -> %q", form, got)
-		}
-	}
-	if got := redact("nothing here", []string{"", secret}); got != "nothing here" {
-		t.Errorf("got %q", got)
 	}
 }
 
