@@ -117,7 +117,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 		return out.fail(usageFailure(cmd, "--timeout must be positive"))
 	case base == "fake":
 		// The shared resolver would start the embedded fake: checking it proves nothing.
-		return out.fail(usageFailure(cmd, "spec-check checks a real API, never the embedded fake; to check the fake, run 'moneykit serve' and point MONEYKIT_BASE_URL at it"))
+		return out.fail(usageFailure(cmd, "it checks a real API, never the embedded fake; to check the fake, run 'moneykit serve' and point MONEYKIT_BASE_URL at it"))
 	}
 
 	checker, err := newSpecChecker(ctx)
