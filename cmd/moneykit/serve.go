@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr("--addr %s is not a loopback address: anyone who can reach it could use the fake; add --public if that is what you want", o.addr)
 	}
 
-	logger := &requestLog{w: stderr}
+	logger := &requestLog{w: stderr, forget: forgetEvery}
 	fopts = append(fopts, moneykittest.WithViolationHandler(func(err error) {
 		logger.printf("moneykit serve: the fake's answer broke openapi.yaml: %v", err)
 	}))
@@ -339,6 +339,7 @@ type requestLog struct {
 	w       io.Writer
 	secrets []string  // the fake's token and client secret
 	basic   [2]string // client id and secret, as HTTP Basic credentials
+	forget  int       // forget the fake's recorded requests every this many (see forgetEvery)
 	mu      sync.Mutex
 	served  int
 }
@@ -383,7 +384,7 @@ func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.print(line.String(), red)
 	l.mu.Lock()
 	l.served++
-	forget := l.served%forgetEvery == 0
+	forget := l.forget > 0 && l.served%l.forget == 0
 	l.mu.Unlock()
 	if forget && l.fake != nil {
 		l.fake.ResetRequests()

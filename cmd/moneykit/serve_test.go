@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -465,5 +466,26 @@ func TestServeProcess(t *testing.T) {
 	}
 	if log := stderr.String(); !strings.Contains(log, "PATCH /links/"+moneykittest.SeedLinkID+" -> 200") || !strings.Contains(log, "shutting down") {
 		t.Errorf("stderr: %s", log)
+	}
+}
+
+// A long-running server does not keep every request it has served.
+func TestServeForgetsRequests(t *testing.T) {
+	fake, err := moneykittest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	l := &requestLog{next: fake, fake: fake, w: &log, forget: 3}
+	for i := range 5 {
+		req := httptest.NewRequest(http.MethodDelete, "/links/mk_nope", nil)
+		req.Header.Set("Authorization", "Bearer "+fake.Token())
+		l.ServeHTTP(httptest.NewRecorder(), req)
+		if want := (i + 1) % 3; len(fake.Requests()) != want {
+			t.Errorf("after %d requests the fake keeps %d, want %d", i+1, len(fake.Requests()), want)
+		}
+	}
+	if n := strings.Count(log.String(), "DELETE /links/mk_nope -> 404"); n != 5 {
+		t.Errorf("%d log lines, want 5:\n%s", n, log.String())
 	}
 }
