@@ -183,6 +183,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "moneykit serve: requests still running after %v were cut off\n", serveShutdownTimeout)
 	}
 	<-served
+	// Handlers of hijacked connections (the drop faults) may still be writing their log line.
+	handled := make(chan struct{})
+	go func() { logger.inflight.Wait(); close(handled) }()
+	select {
+	case <-handled:
+	case <-sctx.Done():
+	}
 	return exitOK
 }
 
@@ -340,8 +347,11 @@ type requestLog struct {
 	secrets []string  // the fake's token and client secret
 	basic   [2]string // client id and secret, as HTTP Basic credentials
 	forget  int       // forget the fake's recorded requests every this many (see forgetEvery)
-	mu      sync.Mutex
-	served  int
+	// inflight counts the requests being served, those on hijacked connections included,
+	// which http.Server.Shutdown does not wait for.
+	inflight sync.WaitGroup
+	mu       sync.Mutex
+	served   int
 }
 
 // forgetEvery: the fake keeps every request it receives for tests to read back. A server
@@ -352,6 +362,8 @@ const forgetEvery = 1000
 const maxServeLogBody = 512
 
 func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.inflight.Add(1)
+	defer l.inflight.Done()
 	start := time.Now()
 	// Read more than the log shows, so that a secret that straddles the cut is redacted
 	// whole before the cut, then hand the fake the whole body, as it came.
