@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,6 +47,12 @@ func (f *Fake) record(r *http.Request, body []byte) int {
 		scheme, _, _ := strings.Cut(a, " ")
 		h.Set("Authorization", scheme+" [REDACTED]")
 	}
+	if h.Get("X-Client-Secret") != "" {
+		h.Set("X-Client-Secret", "[REDACTED]")
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+		body = redactForm(body)
+	}
 	id := ""
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/links/"); ok {
 		id = rest
@@ -53,6 +61,24 @@ func (f *Fake) record(r *http.Request, body []byte) int {
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, Request{Time: f.now(), Method: r.Method, Path: r.URL.EscapedPath(), LinkID: id, Header: h, Body: body})
 	return len(f.requests) - 1
+}
+
+// redactForm replaces the value of every client_secret field of a form body, keeping the
+// rest as sent.
+func redactForm(body []byte) []byte {
+	fields := strings.Split(string(body), "&")
+	changed := false
+	for i, kv := range fields {
+		k, _, _ := strings.Cut(kv, "=")
+		if name, err := url.QueryUnescape(k); err == nil && name == "client_secret" {
+			fields[i] = k + "=" + url.QueryEscape("[REDACTED]")
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	return []byte(strings.Join(fields, "&"))
 }
 
 func (f *Fake) setStatus(idx, status int) {

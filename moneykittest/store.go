@@ -120,9 +120,11 @@ type Request struct {
 	Path string
 	// LinkID is the decoded {id} path segment, if the path had one.
 	LinkID string
-	// Header is the request's header, with Authorization redacted to its scheme.
+	// Header is the request's header, with Authorization redacted to its scheme and
+	// X-Client-Secret to "[REDACTED]".
 	Header http.Header
-	// Body is the raw request body: absent and null stay different here.
+	// Body is the raw request body (absent and null stay different here), except that
+	// the client_secret of a form body (POST /auth/token) reads "[REDACTED]".
 	Body []byte
 	// Status is the status the fake answered (0 if the connection was dropped).
 	Status int

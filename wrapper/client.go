@@ -60,7 +60,7 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &staticToken{header: []string{"Bearer " + accessToken}, token: accessToken}, nil
+		return &staticToken{header: []string{"Bearer " + accessToken}, token: accessToken, red: newRedactor("", "", accessToken)}, nil
 	})
 }
 
@@ -69,12 +69,18 @@ func New(accessToken string, opts ...Option) (*Client, error) {
 // it asks ts again and retries once, and concurrent calls share that one refresh. So ts
 // should fetch a new token on each call: an oauth2.ReuseTokenSource would hand back the
 // refused token until its own idea of its expiry.
+//
+// oauth2.TokenSource takes no context, so ts.Token cannot be cancelled: a call whose
+// context ends while ts.Token runs returns at once (with ErrTokenSource and the context's
+// error), but ts.Token goes on in its goroutine until it returns, and calls made meanwhile
+// wait for that same Token call. A source that may hang should bound itself.
 func NewFromTokenSource(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, errors.New("moneykit: NewFromTokenSource: nil token source")
 	}
-	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &tokenSource{src: ts}, nil
+	return build(opts, func(cfg *config, _ *http.Client) (credentials, error) {
+		fetch := func(context.Context) (*oauth2.Token, error) { return ts.Token() }
+		return &tokenSource{fetch: fetch, attemptTimeout: cfg.call.attemptTimeout}, nil
 	})
 }
 
@@ -82,6 +88,11 @@ func NewFromTokenSource(ts oauth2.TokenSource, opts ...Option) (*Client, error) 
 // access tokens at the API's POST /auth/token (the OAuth 2 client-credentials grant,
 // through golang.org/x/oauth2/clientcredentials), and renews them as NewFromTokenSource
 // does. WithScopes narrows the scopes asked for.
+//
+// A token request goes through the client's HTTP client and is bounded by the attempt
+// timeout (WithAttemptTimeout). Concurrent calls share one token request; each stops
+// waiting when its own context ends, and the request is cancelled once no call waits
+// for it.
 func NewClientCredentials(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	if err := checkSecret("client id", clientID); err != nil {
 		return nil, err
@@ -97,19 +108,15 @@ func NewClientCredentials(clientID, clientSecret string, opts ...Option) (*Clien
 			Scopes:       cfg.scopes,
 			AuthStyle:    oauth2.AuthStyleInParams,
 		}
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
-		return &tokenSource{src: fetchSource{cc: &cc, ctx: ctx}, secret: clientSecret}, nil
+		// cc.Token asks the endpoint each time: the client's own cache decides when, and can
+		// drop a token the API refused early (cc.TokenSource's cache cannot).
+		fetch := func(ctx context.Context) (*oauth2.Token, error) {
+			return cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+		}
+		return &tokenSource{fetch: fetch, cancellable: true, clientID: clientID, secret: clientSecret,
+			attemptTimeout: cfg.call.attemptTimeout, red: newRedactor(clientID, clientSecret)}, nil
 	})
 }
-
-// fetchSource asks the token endpoint on every call: the client's own cache decides when,
-// and can drop a token the API refused early (cc.TokenSource's cache cannot).
-type fetchSource struct {
-	cc  *clientcredentials.Config
-	ctx context.Context
-}
-
-func (s fetchSource) Token() (*oauth2.Token, error) { return s.cc.Token(s.ctx) }
 
 // NewWithClientHeaders returns a Client that sends the client id and secret on every
 // request (X-Client-Id and X-Client-Secret), MoneyKit's mode without a token exchange.
@@ -121,7 +128,7 @@ func NewWithClientHeaders(clientID, clientSecret string, opts ...Option) (*Clien
 		return nil, err
 	}
 	return build(opts, func(*config, *http.Client) (credentials, error) {
-		return &clientHeaders{id: clientID, secret: clientSecret}, nil
+		return &clientHeaders{id: clientID, secret: clientSecret, red: newRedactor(clientID, clientSecret)}, nil
 	})
 }
 

@@ -35,7 +35,8 @@ type codeError struct{ code Code }
 func (e *codeError) Error() string { return "moneykit: " + string(e.code) }
 
 // Sentinels for errors.Is, one per documented error_code. They match any *Error with that
-// code, whatever its status, message or link.
+// code, whatever its status, message or link. An *Error whose body was not a MoneyKit
+// error (no error_code) matches by status: 429 ErrRateLimited, 401 ErrUnauthorized.
 var (
 	// ErrAccessTokenExpired: 401 api_error.auth.expired_access_token. Get a new token.
 	ErrAccessTokenExpired error = &codeError{CodeAccessTokenExpired}
@@ -48,9 +49,11 @@ var (
 	// ErrBadState: 422 link_error.bad_state. The link's state forbids the change; see
 	// Error.LinkErrorCode.
 	ErrBadState error = &codeError{CodeBadState}
-	// ErrRateLimited: 429 api_error.rate_limit_exceeded. See Error.RetryAfter.
+	// ErrRateLimited: 429 api_error.rate_limit_exceeded, or any 429 without a MoneyKit
+	// error body. See Error.RetryAfter.
 	ErrRateLimited error = &codeError{CodeRateLimitExceeded}
-	// ErrUnauthorized: 401 api_error.auth.unauthorized. Missing or bad credentials.
+	// ErrUnauthorized: 401 api_error.auth.unauthorized, or any 401 without a MoneyKit
+	// error body. Missing or bad credentials.
 	ErrUnauthorized error = &codeError{CodeUnauthorized}
 	// ErrUnauthorizedLinkAccess: 401 link_error.unauthorized_access. The credentials may
 	// not access this link.
@@ -173,10 +176,22 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel for e's Code.
+// Is matches the sentinel for e's Code. An answer without a MoneyKit error body (a proxy's
+// or a load balancer's 429 or 401) is matched by its status: 429 matches ErrRateLimited
+// and 401 matches ErrUnauthorized, which is what such an answer means whoever sent it.
 func (e *Error) Is(target error) bool {
 	c, ok := target.(*codeError)
-	return ok && e.Code != "" && c.code == e.Code
+	switch {
+	case !ok:
+		return false
+	case e.Code != "":
+		return c.code == e.Code
+	case e.StatusCode == http.StatusTooManyRequests:
+		return c.code == CodeRateLimitExceeded
+	case e.StatusCode == http.StatusUnauthorized:
+		return c.code == CodeUnauthorized
+	}
+	return false
 }
 
 // Unwrap returns the cause.
@@ -198,14 +213,10 @@ type errorBody struct {
 // maxExcerpt bounds Error.Body: enough to recognise a proxy's page, short enough for a log.
 const maxExcerpt = 200
 
-// excerpt makes a short, single-line, valid UTF-8 excerpt of body, with secrets removed.
-func excerpt(body []byte, secrets []string) string {
-	s := strings.TrimSpace(string(body))
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[REDACTED]")
-		}
-	}
+// excerpt makes a short, single-line, valid UTF-8 excerpt of body, with secrets removed
+// (before it is cut short, so that no part of one is left).
+func excerpt(body []byte, red *redactor) string {
+	s := red.redact(strings.TrimSpace(string(body)))
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	space := false

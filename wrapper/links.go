@@ -99,18 +99,18 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 	// MoneyKit-Version (declared in the spec) and User-Agent are set by the doer.
 	rsp, err := c.gen.UpdateLink(ctx, id, nil, body, c.editors...)
 	if err != nil {
-		return nil, callError(cs.parent, http.MethodPatch, id, err)
+		return nil, c.callError(cs.parent, http.MethodPatch, id, err)
 	}
 	if rsp.StatusCode != http.StatusOK {
 		return nil, c.apiError(http.MethodPatch, id, rsp, cs)
 	}
 	// The doer has read the body into the call's state; decode it into the generated type.
 	if ct := rsp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct))
+		return nil, c.doer.creds.redactor().redactError(malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
 	}
 	link := new(Link)
 	if err := json.Unmarshal(cs.body.raw, link); err != nil {
-		return nil, bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err)
+		return nil, c.doer.creds.redactor().redactError(bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err))
 	}
 	if link.LinkID == "" || link.State == "" {
 		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id or state missing"))
@@ -132,7 +132,7 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 	defer cancel()
 	rsp, err := c.gen.DeleteLink(ctx, id, nil, c.editors...)
 	if err != nil {
-		return callError(cs.parent, http.MethodDelete, id, err)
+		return c.callError(cs.parent, http.MethodDelete, id, err)
 	}
 	switch {
 	case rsp.StatusCode == http.StatusGone && cs.maybeReached:
@@ -144,12 +144,14 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 }
 
 // callError reports a call that got no usable answer. A done context wins over the
-// transport's own report of it.
-func callError(ctx context.Context, method, id string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmtErrorf("%s /links/%s: %w", method, id, ctxErr)
+// transport's own report of it, unless that report already says so (a token fetch the
+// call gave up waiting for). The report may quote the server (net/http quotes a malformed
+// header line): it is redacted.
+func (c *Client) callError(ctx context.Context, method, id string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = ctxErr
 	}
-	return fmtErrorf("%s /links/%s: %w", method, id, err)
+	return fmtErrorf("%s /links/%s: %w", method, id, c.doer.creds.redactor().error(err))
 }
 
 // bodyError reports a success status whose body could not be read or decoded.
@@ -174,10 +176,11 @@ func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) 
 	if rsp.StatusCode == http.StatusTooManyRequests || rsp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(rsp.Header.Get("Retry-After"), time.Now())
 	}
+	red := c.doer.creds.redactor()
 	if rsp.StatusCode >= 300 && rsp.StatusCode < 400 {
 		// Redirects are not followed: the token must not go anywhere else.
 		if loc := rsp.Header.Get("Location"); loc != "" {
-			e.Message = "redirect to " + redactLocation(loc) + " not followed"
+			e.Message = "redirect to " + redactLocation(loc, red) + " not followed"
 		}
 	}
 	raw := cs.body.raw // read whole, and capped, by the doer
@@ -192,14 +195,14 @@ func (c *Client) apiError(method, id string, rsp *http.Response, cs *callState) 
 			e.LinkErrorCode = *body.LinkErrorCode
 		}
 		e.ValidationErrors = body.ValidationErrors
-		return e
+		return red.redactError(e)
 	}
-	e.Body = excerpt(bytes.TrimSpace(raw), c.doer.creds.secrets())
+	e.Body = excerpt(bytes.TrimSpace(raw), red)
 	return e
 }
 
-// redactLocation keeps only scheme, host and path of a redirect target.
-func redactLocation(loc string) string {
+// redactLocation keeps only scheme, host and path of a redirect target, without secrets.
+func redactLocation(loc string, red *redactor) string {
 	if i := strings.IndexAny(loc, "?#"); i >= 0 {
 		loc = loc[:i]
 	}
@@ -208,5 +211,5 @@ func redactLocation(loc string) string {
 			loc = loc[:j+2] + loc[i+1:]
 		}
 	}
-	return excerpt([]byte(loc), nil)
+	return excerpt([]byte(loc), red)
 }

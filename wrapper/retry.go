@@ -15,8 +15,11 @@ import (
 // server's x-should-retry header overrides the status rule.
 func retryable(resp *http.Response, err error) (bool, string) {
 	if err != nil {
-		if errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrTokenSource) {
+		if errors.Is(err, ErrResponseTooLarge) {
 			return false, "" // the same again would fail the same way
+		}
+		if te := (*tokenError)(nil); errors.As(err, &te) {
+			return te.temporary, "token endpoint" // see ErrTokenSource
 		}
 		return true, "connection error"
 	}
@@ -47,6 +50,9 @@ func retryableStatus(code int) bool {
 // its answer says otherwise or was lost: a DELETE that then answers 410 succeeded.
 func mayHaveReachedServer(resp *http.Response, err error) bool {
 	if err != nil {
+		if errors.Is(err, ErrTokenSource) {
+			return false // the request was not sent: it had no token
+		}
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
 			return false // never connected

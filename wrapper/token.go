@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -14,19 +16,21 @@ import (
 // credentials put authentication on a request. They live behind the doer and are never
 // formatted: no exported value holds them.
 type credentials interface {
-	// apply sets the request's credentials and returns the token used ("" for none).
+	// apply sets the request's credentials and returns the token used ("" for none). ctx
+	// is the attempt's: a token fetch it waits for ends with it.
 	apply(ctx context.Context, req *http.Request) (string, error)
 	// expired drops the token used, if it is still the current one, and reports whether
 	// a new one can be had (a refreshable source).
 	expired(used string) bool
-	// secrets are strings to scrub from anything the client prints.
-	secrets() []string
+	// redactor removes the secrets from text a server sent.
+	redactor() *redactor
 }
 
 // staticToken is a fixed access token. Its header value is built once.
 type staticToken struct {
 	header []string
 	token  string
+	red    *redactor
 }
 
 func (s *staticToken) apply(_ context.Context, req *http.Request) (string, error) {
@@ -35,10 +39,13 @@ func (s *staticToken) apply(_ context.Context, req *http.Request) (string, error
 }
 
 func (s *staticToken) expired(string) bool { return false }
-func (s *staticToken) secrets() []string   { return []string{s.token} }
+func (s *staticToken) redactor() *redactor { return s.red }
 
 // clientHeaders is MoneyKit's header mode: client id and secret on each request.
-type clientHeaders struct{ id, secret string }
+type clientHeaders struct {
+	id, secret string
+	red        *redactor
+}
 
 func (h *clientHeaders) apply(_ context.Context, req *http.Request) (string, error) {
 	req.Header.Set("X-Client-Id", h.id)
@@ -47,42 +54,152 @@ func (h *clientHeaders) apply(_ context.Context, req *http.Request) (string, err
 }
 
 func (h *clientHeaders) expired(string) bool { return false }
-func (h *clientHeaders) secrets() []string   { return []string{h.secret} }
+func (h *clientHeaders) redactor() *redactor { return h.red }
 
-// tokenSource caches tokens from an oauth2.TokenSource. Unlike oauth2.ReuseTokenSource it
-// can be told that a token was refused before its expiry. Callers that need a token while
-// one is being fetched wait for it: concurrent requests share one refresh.
+// fetchFunc gets a new token. ctx bounds it if the source can be cancelled.
+type fetchFunc func(ctx context.Context) (*oauth2.Token, error)
+
+// tokenSource caches tokens from a fetchFunc. Unlike oauth2.ReuseTokenSource it can be told
+// that a token was refused before its expiry.
+//
+// Concurrent callers that need a token share one fetch (a flight), and each stops waiting
+// when its own context ends. The fetch runs in a goroutine under a context of its own,
+// bounded by the attempt timeout of the call that started it, so that one caller giving
+// up does not fail the others; when the last waiter leaves, a cancellable fetch is
+// cancelled and forgotten, and the next caller starts a new one. No lock is held across
+// the fetch.
 type tokenSource struct {
-	src    oauth2.TokenSource
-	secret string // the client secret, when the source uses one
+	fetch fetchFunc
+	// cancellable: fetch obeys its context (the client-credentials exchange). A user's
+	// oauth2.TokenSource cannot be interrupted: its flight stays current until it returns,
+	// so callers keep joining it and a hung source costs one goroutine, not one per call.
+	cancellable    bool
+	clientID       string // for the Basic form of the secret in the redactor
+	secret         string // the client secret, when the source uses one
+	attemptTimeout time.Duration
+
 	mu     sync.Mutex
 	tok    *oauth2.Token
-	seen   []string // tokens handed out, for scrubbing; bounded
+	flight *flight
+	seen   []string // tokens handed out, for redaction; bounded
+	red    *redactor
 }
 
-func (t *tokenSource) token() (string, error) {
+// flight is one token fetch that concurrent callers share.
+type flight struct {
+	done    chan struct{} // closed once tok or err is set
+	tok     string
+	err     error
+	waiters int                // callers waiting; guarded by tokenSource.mu
+	cancel  context.CancelFunc // ends the fetch
+}
+
+// token returns a valid token: the cached one, or one from a fetch that it starts or
+// joins. It returns when the fetch ends or ctx does, whichever is first.
+func (t *tokenSource) token(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	if t.tok.Valid() {
+		tok := t.tok.AccessToken
+		t.mu.Unlock()
+		return tok, nil
+	}
+	f := t.flight
+	if f == nil {
+		f = t.start(ctx)
+	}
+	f.waiters++
+	t.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		t.leave(f)
+		what := "the token endpoint"
+		if !t.cancellable {
+			what = "the token source"
+		}
+		// Temporary: when only the attempt's time ran out, the next attempt may do better.
+		return "", &tokenError{msg: "gave up waiting for " + what, cause: ctx.Err(), temporary: true}
+	}
+}
+
+// start begins a flight; t.mu is held.
+func (t *tokenSource) start(ctx context.Context) *flight {
+	timeout := t.attemptTimeout
+	if cs, ok := ctx.Value(callKey{}).(*callState); ok {
+		timeout = cs.cfg.attemptTimeout
+	}
+	// Detached from the caller (see tokenSource), bounded by one attempt's timeout.
+	fctx, cancel := context.WithTimeout(context.Background(), timeout)
+	f := &flight{done: make(chan struct{}), cancel: cancel}
+	t.flight = f
+	go func() {
+		defer cancel()
+		tok, err := t.safeFetch(fctx)
+		access, err := t.check(fctx, tok, err)
+		t.mu.Lock()
+		if err == nil {
+			t.tok = tok
+			t.seen = append(t.seen, access)
+			if len(t.seen) > 8 {
+				t.seen = t.seen[len(t.seen)-8:]
+			}
+			t.red = newRedactor(t.clientID, t.secret, t.seen...)
+		}
+		if t.flight == f {
+			t.flight = nil
+		}
+		f.tok, f.err = access, err
+		t.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+// leave is called by a waiter whose context ended. When nobody waits any more, a
+// cancellable fetch is stopped and forgotten: a caller that comes later must not join a
+// fetch that is being cancelled.
+func (t *tokenSource) leave(f *flight) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.tok.Valid() {
-		return t.tok.AccessToken, nil
+	f.waiters--
+	if f.waiters == 0 && t.cancellable && t.flight == f {
+		t.flight = nil
+		f.cancel()
 	}
-	tok, err := t.src.Token()
+}
+
+// safeFetch is fetch, with a panic of the source turned into an error: it runs in a
+// goroutine of its own, where the caller could not recover it.
+func (t *tokenSource) safeFetch(ctx context.Context) (tok *oauth2.Token, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tok, err = nil, fmt.Errorf("the token source panicked: %v", p)
+		}
+	}()
+	return t.fetch(ctx)
+}
+
+// check turns a fetch's outcome into a usable token or a tokenError. The fetch's error
+// is not kept: its text may quote the server, so only a redacted excerpt of it is.
+func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) (string, error) {
 	if err != nil {
-		return "", t.scrub(fmt.Errorf("moneykit: getting an access token: %w", err))
+		te := &tokenError{msg: excerpt([]byte(err.Error()), t.redactor()), temporary: temporaryTokenError(err)}
+		if fctx.Err() != nil && errors.Is(err, fctx.Err()) {
+			// The fetch's own time ran out (its waiters are still there).
+			te.msg, te.cause, te.temporary = "no answer within the attempt timeout", fctx.Err(), true
+		}
+		return "", te
 	}
-	if tok.AccessToken == "" || !validHeaderValue(tok.AccessToken) || strings.ContainsAny(tok.AccessToken, " \t") {
-		return "", errors.New("moneykit: getting an access token: the token source returned an empty or malformed token")
-	}
-	t.tok = tok
-	t.seen = append(t.seen, tok.AccessToken)
-	if len(t.seen) > 8 {
-		t.seen = t.seen[len(t.seen)-8:]
+	if tok == nil || tok.AccessToken == "" || !validHeaderValue(tok.AccessToken) || strings.ContainsAny(tok.AccessToken, " \t") {
+		return "", &tokenError{msg: "the token source returned an empty or malformed token"}
 	}
 	return tok.AccessToken, nil
 }
 
-func (t *tokenSource) apply(_ context.Context, req *http.Request) (string, error) {
-	tok, err := t.token()
+func (t *tokenSource) apply(ctx context.Context, req *http.Request) (string, error) {
+	tok, err := t.token(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -99,28 +216,50 @@ func (t *tokenSource) expired(used string) bool {
 	return true
 }
 
-func (t *tokenSource) secrets() []string {
+func (t *tokenSource) redactor() *redactor {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := append([]string{}, t.seen...)
-	if t.secret != "" {
-		s = append(s, t.secret)
-	}
-	return s
+	return t.red
 }
 
 // ErrTokenSource is matched (errors.Is) by the error for a token that could not be had
-// from the token source or the token endpoint.
+// from the token source or the token endpoint: an error answer, no answer, an empty or
+// malformed token, or the call's context ending while it waited for one (that error also
+// matches the context's error). The links request was not sent. Such an error is retried,
+// as the retry options say, only when the token endpoint answered a status a links call
+// would retry (408, 409, 429, 500, 502, 503, 504; as an *oauth2.RetrieveError from a
+// token source too), could not be reached, or did not answer within the attempt timeout.
 var ErrTokenSource = errors.New("moneykit: getting an access token")
 
-// scrub rewrites a token-source error without the client secret, which an oauth2 error
-// may quote from the token endpoint's answer. The original is not kept: its text may
-// hold the secret.
-func (t *tokenSource) scrub(err error) error {
-	msg := err.Error()
-	if t.secret != "" {
-		msg = strings.ReplaceAll(msg, t.secret, "[REDACTED]")
+// tokenError is a token that could not be had. Its text is redacted; it wraps only a
+// context's error, never the source's error, whose text may quote the secret.
+type tokenError struct {
+	msg       string
+	cause     error
+	temporary bool
+}
+
+func (e *tokenError) Error() string {
+	if e.cause != nil {
+		return "getting an access token: " + e.msg + ": " + e.cause.Error()
 	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	return fmt.Errorf("%w: %s", ErrTokenSource, strings.TrimPrefix(msg, "moneykit: getting an access token: "))
+	return "getting an access token: " + e.msg
+}
+
+func (e *tokenError) Is(target error) bool { return target == ErrTokenSource }
+func (e *tokenError) Unwrap() error        { return e.cause }
+
+// Temporary reports whether asking again may give a token: see ErrTokenSource.
+func (e *tokenError) Temporary() bool { return e.temporary }
+
+// temporaryTokenError is the retry rule for a token source's error: the token endpoint
+// answered a status the links calls would retry, or could not be reached (http.Client.Do's
+// errors are *url.Error). An answer that is not a token is final.
+func temporaryTokenError(err error) bool {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return re.Response != nil && retryableStatus(re.Response.StatusCode)
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
 }

@@ -84,6 +84,9 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		resp, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
 		if ctx.Err() != nil {
+			if errors.Is(err, ErrTokenSource) && errors.Is(err, ctx.Err()) {
+				return nil, err // the call gave up waiting for a token: say so
+			}
 			return nil, ctx.Err()
 		}
 		if err == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && used != "" {

@@ -1,0 +1,150 @@
+package wrapper
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"html"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// redacted replaces a secret wherever server-supplied text repeats it.
+const redacted = "[REDACTED]"
+
+// redactor removes secrets from text a server sent (an error message, a body excerpt, a
+// redirect target), in every form a server or proxy might repeat them: raw (so also
+// "Bearer <token>"), URL- and form-encoded, quoted as Go's %q and JSON do, HTML-escaped,
+// and, for a client id and secret, the base64 of HTTP Basic credentials. The forms are
+// worked out once, when the secrets are known; a nil redactor changes nothing.
+type redactor struct{ r *strings.Replacer }
+
+// newRedactor returns a redactor for secret, tokens and, when clientID is set, the Basic
+// credentials of clientID with secret.
+func newRedactor(clientID, secret string, tokens ...string) *redactor {
+	var forms []string
+	for _, s := range append([]string{secret}, tokens...) {
+		if s != "" {
+			forms = append(forms, encodings(s)...)
+		}
+	}
+	if clientID != "" && secret != "" {
+		// oauth2 escapes both halves before encoding (RFC 6749 2.3.1); a plain Basic
+		// header does not. Unpadded, so that padded and unpadded echoes both match.
+		for _, pair := range []string{clientID + ":" + secret, url.QueryEscape(clientID) + ":" + url.QueryEscape(secret)} {
+			forms = append(forms, base64.RawStdEncoding.EncodeToString([]byte(pair)), base64.RawURLEncoding.EncodeToString([]byte(pair)))
+		}
+	}
+	if len(forms) == 0 {
+		return nil
+	}
+	// Longest first: the Replacer prefers earlier arguments, and a form must not be cut by
+	// a shorter one that is its prefix.
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	forms = slices.Compact(forms)
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, redacted)
+	}
+	return &redactor{r: strings.NewReplacer(pairs...)}
+}
+
+// encodings lists the forms of s to look for.
+func encodings(s string) []string {
+	q, p := url.QueryEscape(s), url.PathEscape(s)
+	js, _ := json.Marshal(s) // Go escapes <, > and & as \u003c...
+	quoted := strconv.Quote(s)
+	inJSON := string(js[1 : len(js)-1])
+	quotedJSON := strconv.Quote(inJSON) // a JSON string's raw text in an error (time.Parse's)
+	return []string{s, q, p, lowerHex(q), lowerHex(p), quoted[1 : len(quoted)-1], inJSON,
+		strings.ReplaceAll(inJSON, "/", `\/`), // JSON encoders that escape '/'
+		quotedJSON[1 : len(quotedJSON)-1], html.EscapeString(s)}
+}
+
+// lowerHex rewrites percent-escapes with lower-case hex digits (%2f for %2F): servers
+// differ.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for j := i + 1; j <= i+2; j++ {
+				if 'A' <= b[j] && b[j] <= 'F' {
+					b[j] += 'a' - 'A'
+				}
+			}
+		}
+	}
+	return string(b)
+}
+
+// redact returns s without secrets.
+func (r *redactor) redact(s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	return r.r.Replace(s)
+}
+
+// redactError removes secrets from every field of e that holds server text, and returns e.
+func (r *redactor) redactError(e *Error) *Error {
+	if r == nil {
+		return e
+	}
+	switch e.Code {
+	case CodeAccessTokenExpired, CodeUnauthorized, CodeUnauthorizedLinkAccess, CodeValidationFailed,
+		CodeForbiddenAction, CodeNotFound, CodeLinkDeleted, CodeBadState, CodeRateLimitExceeded:
+		// A documented code is the API's own word, whatever a weak token looks like.
+	default:
+		e.Code = Code(r.redact(string(e.Code)))
+	}
+	e.Message = r.redact(e.Message)
+	e.DocumentationURL = r.redact(e.DocumentationURL)
+	e.LinkErrorCode = r.redact(e.LinkErrorCode)
+	e.Body = r.redact(e.Body)
+	for i := range e.ValidationErrors {
+		v := &e.ValidationErrors[i]
+		v.Message, v.Type = r.redact(v.Message), r.redact(v.Type)
+		for j, l := range v.Location {
+			if s, ok := l.(string); ok {
+				v.Location[j] = r.redact(s)
+			}
+		}
+	}
+	e.Err = r.error(e.Err)
+	return e
+}
+
+// error returns err, or, when its text holds a secret (net/http quotes a malformed header
+// line, time.Parse a bad value), an error with the redacted text that still matches the
+// package's sentinels and the context's errors. The original is dropped: it would still
+// print the secret.
+func (r *redactor) error(err error) error {
+	if r == nil || err == nil {
+		return err
+	}
+	msg := err.Error()
+	clean := r.redact(msg)
+	if clean == msg {
+		return err
+	}
+	e := &redactedError{msg: clean}
+	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrTokenSource, ErrResponseTooLarge, ErrMalformedResponse} {
+		if errors.Is(err, s) {
+			e.is = append(e.is, s)
+		}
+	}
+	return e
+}
+
+// redactedError is an error whose text held a secret.
+type redactedError struct {
+	msg string
+	is  []error
+}
+
+func (e *redactedError) Error() string        { return e.msg }
+func (e *redactedError) Is(target error) bool { return slices.Contains(e.is, target) }
