@@ -1,7 +1,7 @@
 # Everything runs through the go command; tools are pinned in go.mod (`go tool`).
 GO ?= go
 
-.PHONY: all help run test lint generate check-generated spec check fuzz bench bench-bulk
+.PHONY: all help run test lint generate check-generated spec check fuzz bench bench-bulk soak
 
 all: check
 
@@ -52,11 +52,24 @@ bench:
 	$(GO) test -run='^$$' -bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' -benchmem -count=$(BENCHCOUNT) -cpu=1,2 ./wrapper > bench.out
 	$(GO) tool benchstat -col /impl bench.out
 
-## bench-bulk: bulk figures: 2,000 links at 100 req/s (with and without 2% 5xx faults),
-## and peak memory of the CLI over 2,000 vs 100,000 ids (about a minute and a half)
+## bench-bulk: bulk figures: 2,000 links at 100 req/s (with and without 2% 5xx faults);
+## the adaptive rate: the client at 2x the server's limit (goodput-%, 429-%, failed) and
+## at its rate with its burst (x-ideal); peak memory of the CLI over 2,000 vs 100,000 ids
+## (about three minutes)
 bench-bulk:
-	$(GO) test -run='^$$' -bench='BulkAtRateLimit' -benchtime=1x ./wrapper
+	$(GO) test -run='^$$' -bench='BulkAtRateLimit|BulkAdaptive' -benchtime=1x ./wrapper
 	$(GO) test -run='^$$' -bench='BulkMemory' -benchtime=1x ./cmd/moneykit
+
+SOAK_IDS ?= 10000
+SOAK_KILLS ?= 8
+SOAK_SEED ?=
+
+## soak: the CLI bulk soak test at full size: SOAK_IDS ids through faults and SOAK_KILLS
+## kill -9 and resume cycles (go test runs it with 1,500 ids and 3 kills); SOAK_SEED=n
+## replays a seed printed by a failure
+soak:
+	MONEYKIT_SOAK_IDS=$(SOAK_IDS) MONEYKIT_SOAK_KILLS=$(SOAK_KILLS) MONEYKIT_SOAK_SEED=$(SOAK_SEED) \
+		$(GO) test -race -count=1 -timeout=30m -run='^TestBulkSoak$$' -v ./cmd/moneykit
 
 ## check: everything CI runs: lint, generated-code drift, spec, all tests, and fuzzing
 ## (each fuzz target for FUZZTIME, default 30s; CI uses 3s)

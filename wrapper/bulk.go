@@ -1,13 +1,13 @@
 package wrapper
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
-	"strings"
+	"math"
+	"net/http"
 	"sync"
 	"time"
 
@@ -22,63 +22,6 @@ const (
 	LinkPatchRatePerMinute = 4
 )
 
-// IDSource yields link ids one at a time, so a bulk run never holds them all.
-type IDSource interface {
-	// Next returns the next id, or ok=false at the end (err says why, if not io.EOF).
-	Next(ctx context.Context) (id string, ok bool, err error)
-}
-
-type sliceIDs struct {
-	ids []string
-	i   int
-}
-
-func (s *sliceIDs) Next(context.Context) (string, bool, error) {
-	if s.i >= len(s.ids) {
-		return "", false, nil
-	}
-	s.i++
-	return s.ids[s.i-1], true, nil
-}
-
-// IDsFromSlice yields the ids of a slice.
-func IDsFromSlice(ids []string) IDSource { return &sliceIDs{ids: ids} }
-
-type chanIDs struct{ ch <-chan string }
-
-func (c chanIDs) Next(ctx context.Context) (string, bool, error) {
-	select {
-	case id, ok := <-c.ch:
-		return id, ok, nil
-	case <-ctx.Done():
-		return "", false, ctx.Err()
-	}
-}
-
-// IDsFromChan yields ids until ch is closed.
-func IDsFromChan(ch <-chan string) IDSource { return chanIDs{ch} }
-
-type readerIDs struct{ sc *bufio.Scanner }
-
-func (r readerIDs) Next(context.Context) (string, bool, error) {
-	for r.sc.Scan() {
-		line := strings.TrimSpace(r.sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		return line, true, nil
-	}
-	return "", false, r.sc.Err()
-}
-
-// IDsFromReader yields one id per line of r; blank lines and lines starting with # are
-// skipped, and surrounding spaces trimmed.
-func IDsFromReader(r io.Reader) IDSource {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), MaxLinkIDLen+1024)
-	return readerIDs{sc}
-}
-
 // BulkStatus is how one id of a bulk run ended.
 type BulkStatus int
 
@@ -91,7 +34,9 @@ const (
 	BulkDuplicate
 	// BulkSkipped: BulkOptions.Skip said it was done already (a resumed run).
 	BulkSkipped
-	// BulkNotAttempted: the run was cancelled before the id was sent.
+	// BulkNotAttempted: the id was never sent; Err says why (the run was cancelled or
+	// stopped, or its deadline or CallTimeout passed, or the rate limit could not grant
+	// a request in time). Sending it again later is safe.
 	BulkNotAttempted
 	// BulkCancelled: the run was cancelled while the id's request was in flight; whether
 	// the server carried it out is unknown.
@@ -123,14 +68,15 @@ type BulkResult struct {
 	Status BulkStatus
 	// Link is the updated link (UpdateLinks, BulkDone).
 	Link *Link
-	// Err is why the id failed or was cancelled.
+	// Err is why the id failed, was cancelled or was not attempted.
 	Err error
 }
 
-// BulkSummary counts the outcomes of a run.
+// BulkSummary counts the outcomes of a run: each count is the number of BulkResults
+// with that status.
 type BulkSummary struct {
 	Done, Failed, Duplicate, Skipped, NotAttempted, Cancelled int
-	// RateLimited counts 429 answers seen across all attempts.
+	// RateLimited counts the 429 answers of all attempts.
 	RateLimited int
 	Elapsed     time.Duration
 }
@@ -140,73 +86,49 @@ type BulkSummary struct {
 type BulkOptions struct {
 	// Concurrency is how many requests may be in flight at once (default 8).
 	Concurrency int
-	// Rate is the requests per second shared by all workers, every attempt counted
-	// (default AppRatePerMinute/60). Burst is how many may go at once (default 1).
+	// Rate is the most requests per second of the run, every attempt counted (default
+	// AppRatePerMinute/60; NaN and infinity are refused). Burst is how many may go at once (default 1). The run lowers
+	// its rate when the server answers 429, and raises it again, up to Rate, when the
+	// 429s stop.
 	Rate  float64
 	Burst int
+	// Limiter, if set, is asked too before every attempt, after Rate: a limit shared with
+	// other processes (see Limiter).
+	Limiter Limiter
 	// LinkRatePerMinute limits attempts on one link (PATCH only; default
 	// LinkPatchRatePerMinute). Each id is sent once, so only its retries meet this limit.
 	LinkRatePerMinute float64
+	// CallTimeout, if positive, bounds each id's whole call: its waits for the rate limit,
+	// all its attempts and the waits between them. An id whose time ran out after it was
+	// sent is BulkFailed (its Err wraps context.DeadlineExceeded); one whose time ran out
+	// before anything was sent is BulkNotAttempted.
+	CallTimeout time.Duration
 	// Skip, if set, is asked for each id before it is sent; true means done already.
 	Skip func(id string) bool
 	// OnResult, if set, gets every id's outcome as it happens, one call at a time.
 	OnResult func(BulkResult)
-	// CallOptions apply to every call (retries, attempt timeout).
+	// CallOptions apply to every call (retries, attempt timeout, longest Retry-After).
 	CallOptions []CallOption
 }
 
-// gate is what all workers of a bulk run share: the rate limiter, and a pause that any
-// 429 with Retry-After imposes on everyone.
-type gate struct {
-	lim    *rate.Limiter
-	mu     sync.Mutex
-	until  time.Time
-	linkRL rate.Limit
-	burstL int
-	links  sync.Map // link id -> *rate.Limiter, only while the id is in flight
-	n429   int
-}
-
-// wait blocks until the shared pause is over and the limiters allow one attempt on id.
-func (g *gate) wait(ctx context.Context, id string) error {
-	for {
-		g.mu.Lock()
-		until := g.until
-		g.mu.Unlock()
-		d := time.Until(until)
-		if d <= 0 {
-			break
-		}
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	if g.linkRL > 0 {
-		if l, ok := g.links.Load(id); ok {
-			if err := l.(*rate.Limiter).Wait(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	return g.lim.Wait(ctx)
-}
-
-// pause holds every worker for d: the server asked for it.
-func (g *gate) pause(d time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n429++
-	if t := time.Now().Add(d); t.After(g.until) {
-		g.until = t
-	}
-}
-
 // UpdateLinks applies the same change to every id from ids, with bounded concurrency and
-// one rate limiter shared by all workers; when any request gets 429 with Retry-After, all
-// workers wait. Duplicate ids are done once. One failure never stops the others. When ctx
-// is cancelled, it stops within the time a request takes to notice, and every id it read
-// is reported: done, failed, cancelled or not attempted. It returns the summary, and an
-// error only if ids could not be read.
+// one rate shared by all workers. Duplicate ids are done once. One failure never stops the
+// others, except a failure that stops them all: see below.
+//
+// The rate adapts to the server: a 429 lowers it and some make every worker wait the
+// Retry-After (never longer than WithMaxRetryWait allows); once 429s stop it climbs back,
+// never above BulkOptions.Rate. See the adaptive rate in the README.
+//
+// When ctx is cancelled, the run stops within the time a request takes to notice, and
+// every id it read is reported: done, failed, cancelled or not attempted.
+//
+// The run stops when continuing cannot succeed: a call fails with ErrAccessTokenExpired
+// or ErrUnauthorized and the client cannot get a new token (New's fixed token,
+// NewWithClientHeaders). That id is BulkFailed, requests in flight finish, every id read
+// but not yet sent is BulkNotAttempted, and no more ids are read from ids (a resumed run
+// picks them up). The error returned then wraps the cause, with the summary.
+//
+// Otherwise it returns the summary, and an error only if ids could not be read.
 func (c *Client) UpdateLinks(ctx context.Context, ids IDSource, p UpdateParams, opts BulkOptions) (BulkSummary, error) {
 	if _, err := p.body(); err != nil {
 		return BulkSummary{}, err
@@ -214,7 +136,7 @@ func (c *Client) UpdateLinks(ctx context.Context, ids IDSource, p UpdateParams, 
 	if opts.LinkRatePerMinute == 0 {
 		opts.LinkRatePerMinute = LinkPatchRatePerMinute
 	}
-	return c.bulk(ctx, ids, opts, func(ctx context.Context, id string, co []CallOption) (*Link, error) {
+	return c.bulk(ctx, ids, opts, http.MethodPatch, func(ctx context.Context, id string, co []CallOption) (*Link, error) {
 		return c.UpdateLink(ctx, id, p, co...)
 	})
 }
@@ -224,7 +146,7 @@ func (c *Client) UpdateLinks(ctx context.Context, ids IDSource, p UpdateParams, 
 // is what makes a resumed run safe).
 func (c *Client) DeleteLinks(ctx context.Context, ids IDSource, opts BulkOptions) (BulkSummary, error) {
 	opts.LinkRatePerMinute = 0 // MoneyKit limits DELETE per app only
-	return c.bulk(ctx, ids, opts, func(ctx context.Context, id string, co []CallOption) (*Link, error) {
+	return c.bulk(ctx, ids, opts, http.MethodDelete, func(ctx context.Context, id string, co []CallOption) (*Link, error) {
 		err := c.DeleteLink(ctx, id, co...)
 		if errors.Is(err, ErrLinkDeleted) {
 			return nil, nil
@@ -235,13 +157,22 @@ func (c *Client) DeleteLinks(ctx context.Context, ids IDSource, opts BulkOptions
 
 type bulkOp func(ctx context.Context, id string, opts []CallOption) (*Link, error)
 
-func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, op bulkOp) (BulkSummary, error) {
+func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, method string, op bulkOp) (BulkSummary, error) {
 	start := time.Now()
 	if c == nil || c.gen == nil {
 		return BulkSummary{}, ErrNoClient
 	}
+	if ctx == nil {
+		return BulkSummary{}, errors.New("moneykit: bulk: nil context.Context")
+	}
 	if ids == nil {
 		return BulkSummary{}, errors.New("moneykit: bulk: nil IDSource")
+	}
+	if math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
+		return BulkSummary{}, fmt.Errorf("moneykit: bulk: Rate %v is not a number of requests per second", opts.Rate)
+	}
+	if opts.CallTimeout < 0 {
+		return BulkSummary{}, fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", opts.CallTimeout)
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
@@ -252,12 +183,13 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, op bu
 	if opts.Burst <= 0 {
 		opts.Burst = 1
 	}
-	g := &gate{lim: rate.NewLimiter(rate.Limit(opts.Rate), opts.Burst)}
+	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter)
+	defer g.stop(nil)
 	if opts.LinkRatePerMinute > 0 {
 		// "4 per minute" allows the 4 at once, as MoneyKit's own window does.
 		g.linkRL, g.burstL = rate.Limit(opts.LinkRatePerMinute/60), max(1, int(opts.LinkRatePerMinute))
 	}
-	callOpts := append(append([]CallOption{}, opts.CallOptions...), gateOption{g})
+	canRefresh := refreshable(c.doer.creds)
 
 	var (
 		sum  BulkSummary
@@ -286,6 +218,41 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, op bu
 			opts.OnResult(r)
 		}
 	}
+	notSent := func(id string, why error) {
+		report(BulkResult{LinkID: id, Status: BulkNotAttempted, Err: fmt.Errorf("moneykit: bulk: not sent: %w", why)})
+	}
+	do := func(id string) {
+		if ctx.Err() != nil {
+			notSent(id, runEnded(ctx))
+			return
+		}
+		if err := g.stopped(); err != nil {
+			notSent(id, err)
+			return
+		}
+		cctx := ctx
+		if opts.CallTimeout > 0 {
+			var cancel context.CancelFunc
+			cctx, cancel = context.WithTimeout(ctx, opts.CallTimeout)
+			defer cancel()
+		}
+		cg := g.call()
+		callOpts := append(opts.CallOptions[:len(opts.CallOptions):len(opts.CallOptions)], gateOption{cg})
+		link, err := op(cctx, id, callOpts)
+		switch {
+		case err == nil:
+			report(BulkResult{LinkID: id, Status: BulkDone, Link: link})
+		case !cg.sent && notSentWhy(ctx, cctx, g, cg, opts.CallTimeout) != nil:
+			notSent(id, notSentWhy(ctx, cctx, g, cg, opts.CallTimeout))
+		case ctx.Err() != nil:
+			report(BulkResult{LinkID: id, Status: BulkCancelled, Err: err})
+		default:
+			report(BulkResult{LinkID: id, Status: BulkFailed, Err: err})
+			if !canRefresh && (errors.Is(err, ErrAccessTokenExpired) || errors.Is(err, ErrUnauthorized)) {
+				g.stop(stopError(err))
+			}
+		}
+	}
 
 	work := make(chan string)
 	var wg sync.WaitGroup
@@ -294,30 +261,14 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, op bu
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				if ctx.Err() != nil {
-					report(BulkResult{LinkID: id, Status: BulkNotAttempted, Err: ctx.Err()})
-					continue
-				}
-				if g.linkRL > 0 {
-					g.links.Store(id, rate.NewLimiter(g.linkRL, g.burstL))
-				}
-				link, err := op(ctx, id, callOpts)
-				g.links.Delete(id)
-				switch {
-				case err == nil:
-					report(BulkResult{LinkID: id, Status: BulkDone, Link: link})
-				case ctx.Err() != nil:
-					report(BulkResult{LinkID: id, Status: BulkCancelled, Err: err})
-				default:
-					report(BulkResult{LinkID: id, Status: BulkFailed, Err: err})
-				}
+				do(id)
 			}
 		}()
 	}
 
 	var readErr error
 feed:
-	for {
+	for g.stopped() == nil {
 		id, ok, err := ids.Next(ctx)
 		if err != nil && !errors.Is(err, io.EOF) {
 			if ctx.Err() == nil {
@@ -341,20 +292,51 @@ feed:
 		select {
 		case work <- id:
 		case <-ctx.Done():
-			report(BulkResult{LinkID: id, Status: BulkNotAttempted, Err: ctx.Err()})
+			notSent(id, runEnded(ctx))
+			break feed
+		case <-g.stopCtx.Done():
+			notSent(id, g.stopped())
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
-	g.mu.Lock()
-	sum.RateLimited = g.n429
-	g.mu.Unlock()
+	sum.RateLimited = g.rateLimited()
 	sum.Elapsed = time.Since(start)
-	return sum, readErr
+	var stopErr error
+	if err := g.stopped(); err != nil {
+		stopErr = fmt.Errorf("moneykit: bulk: %w", err)
+	}
+	return sum, errors.Join(stopErr, readErr)
 }
 
-// gateOption attaches a bulk run's gate to each call; the doer consults it per attempt.
-type gateOption struct{ g *gate }
+// notSentWhy says why a call that sent nothing ended, when the cause is not the id's own
+// (an invalid id, a token that could not be had): nil then.
+func notSentWhy(ctx, cctx context.Context, g *runGate, cg *gate, timeout time.Duration) error {
+	switch {
+	case ctx.Err() != nil:
+		return runEnded(ctx)
+	case g.stopped() != nil:
+		return g.stopped()
+	case cctx.Err() != nil:
+		return fmt.Errorf("CallTimeout (%v) passed: %w", timeout, cctx.Err())
+	}
+	return cg.waitErr // the rate limit could not grant a request in time, or the Limiter failed
+}
 
-func (o gateOption) applyCall(c *callConfig) { c.gate = o.g }
+// runEnded says that the run's context ended, and how.
+func runEnded(ctx context.Context) error {
+	return fmt.Errorf("the run's context ended: %w", ctx.Err())
+}
+
+// stopError is why a run stopped after err, a call refused for its credentials.
+func stopError(err error) error {
+	if errors.Is(err, ErrAccessTokenExpired) {
+		return fmt.Errorf("run stopped: the access token expired; use client credentials (NewClientCredentials) for runs that outlast a token: %w", err)
+	}
+	return fmt.Errorf("run stopped: the credentials were refused and cannot be renewed: %w", err)
+}
+
+// refreshable reports whether creds can get a new token. expired("") names no token in
+// use, so it drops none; it only answers whether a new one can be had.
+func refreshable(creds credentials) bool { return creds.expired("") }

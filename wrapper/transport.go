@@ -37,7 +37,7 @@ type callState struct {
 	// parent is the call's context without the first attempt's timeout: retries, waits
 	// and cancellation go by it.
 	parent context.Context
-	// linkID is the call's link, the key of a bulk run's per-link limit.
+	// linkID is the call's link.
 	linkID string
 	// body and small hold the answer of the latest attempt, read whole by the doer: the
 	// call reads it from here, and a small body (a DELETE's {}) needs no buffer of its own.
@@ -76,13 +76,21 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	ctx := cs.parent
 	refreshed, retries := false, 0
 	for {
-		if g := cs.cfg.gate; g != nil {
-			if err := g.wait(ctx, cs.linkID); err != nil {
+		g := cs.cfg.gate
+		if g != nil {
+			if err := g.wait(ctx); err != nil {
 				return nil, err
 			}
+			// The attempt's timeout starts now, when it is sent, not before the wait.
+			req = req.WithContext(ctx)
 		}
+		sent := time.Now()
 		resp, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
+		if g != nil {
+			// Every answer goes to the run's rate, a 429 on the last attempt too.
+			g.run.observe(resp, sent, cs.cfg.maxRetryWait)
+		}
 		if ctx.Err() != nil {
 			if errors.Is(err, ErrTokenSource) && errors.Is(err, ctx.Err()) {
 				return nil, err // the call gave up waiting for a token: say so
@@ -107,9 +115,6 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		wait := backoff(&cs.cfg, retries)
 		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 			ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-			if g := cs.cfg.gate; g != nil && resp.StatusCode == http.StatusTooManyRequests {
-				g.pause(ra) // every worker of the bulk run waits, not just this one
-			}
 			if ra > 0 {
 				deadline, has := ctx.Deadline()
 				if ra > cs.cfg.maxRetryWait || (has && time.Until(deadline) < ra) {
@@ -148,6 +153,9 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	used, err := d.creds.apply(actx, r)
 	if err != nil {
 		return nil, "", err
+	}
+	if g := cs.cfg.gate; g != nil {
+		g.sent = true
 	}
 	resp, err := d.client.Do(r)
 	if err == nil {

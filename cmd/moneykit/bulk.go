@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +24,10 @@ Applies one change (or deletion) to many links, one id per line, at MoneyKit's r
 off together on a 429. With --journal FILE, each finished id is appended (and synced) to
 FILE, and a re-run with the same journal skips the ids already done: resume after Ctrl-C,
 kill -9 or a crash. Requests in flight when a run dies are sent again on resume (PATCH sets
-absolute values; a link already deleted counts as done).
+absolute values; a link already deleted counts as done). A journal records the operation and
+its values: a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
+ids, lets the requests in flight finish and exits 130 or 143; a second exits at once.
+--timeout bounds each id's call.
 
 Flags:
 `
@@ -75,7 +75,10 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return bad(o.conflicts(cmd))
 	}
 
+	p := o.params()
+	hdr := newJournalHeader(cmd, p)
 	var in io.Reader = os.Stdin
+	inName := "stdin"
 	total := -1
 	if idsPath != "-" {
 		f, err := os.Open(idsPath)
@@ -83,21 +86,13 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 			return bad(err.Error())
 		}
 		defer f.Close()
-		if total, err = countLines(f); err != nil {
+		if total, err = countIDs(f); err != nil {
+			return bad(fmt.Sprintf("--ids %s: %v", idsPath, err))
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return bad(err.Error())
 		}
-		in = f
-	}
-	var j *journal
-	if journalPath != "" {
-		if j, err = openJournal(journalPath); err != nil {
-			fmt.Fprintf(stderr, "moneykit bulk: journal: %v\n", err)
-			return exitInternal
-		}
-		defer j.close()
-		if n := j.doneCount(); n > 0 {
-			fmt.Fprintf(stderr, "moneykit bulk: resuming: the journal lists %d ids as done\n", n)
-		}
+		in, inName = f, idsPath
 	}
 
 	c, cleanup, code := o.client(getenv, stdout, stderr)
@@ -105,17 +100,57 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return code
 	}
 	defer cleanup()
+	if cmd == "update" {
+		// The change is checked by the wrapper's own rules before the journal is made: a
+		// run with no ids sends nothing and fails only on bad values.
+		if _, err := c.UpdateLinks(ctx, wrapper.IDsFromSlice(nil), p, wrapper.BulkOptions{}); err != nil {
+			return bad(trimPrefixes(err.Error()))
+		}
+	}
+	var j *journal
+	if journalPath != "" {
+		if j, err = openJournal(journalPath, hdr); err != nil {
+			f := &failure{kind: kindInternal, prefix: "moneykit " + o.cmd, msg: "journal: " + err.Error(), hint: "Nothing was sent: a run must be able to record what it does."}
+			var refused *journalRefused
+			if errors.As(err, &refused) {
+				f.kind, f.msg, f.hint = kindUsage, err.Error(), "Nothing was sent."
+			}
+			return o.printer(stdout, stderr).fail(f)
+		}
+		defer j.close()
+		if j.torn > 0 {
+			fmt.Fprintf(stderr, "moneykit bulk: journal: cut off line %d, cut short when a run died mid-write\n", j.torn)
+		}
+		if n := j.doneCount(); n > 0 {
+			fmt.Fprintf(stderr, "moneykit bulk: resuming: the journal lists %d ids as done\n", n)
+		}
+	}
+
+	// The first signal cancels ctx: the run stops taking ids, and the requests in flight
+	// go on (each bounded by --timeout) so that their outcome is known and journaled.
+	// runCtx ends only when the journal cannot be written: then nothing more may be done.
+	runCtx, stopRun := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer stopRun(nil)
+	readerDone := make(chan struct{})
+	defer close(readerDone)
+	ids := newIDLines(in, inName, ctx.Done(), readerDone)
 
 	bar := newProgress(stderr, total)
 	var mu sync.Mutex
 	var failures []string
+	unrecorded := 0 // done after the journal failed
 	bopts := wrapper.BulkOptions{
 		Concurrency: concurrency,
 		Rate:        perMinute / 60,
+		CallTimeout: o.timeout, // per id, as --timeout bounds the one call of update and delete
 		OnResult: func(r wrapper.BulkResult) {
 			if j != nil && (r.Status == wrapper.BulkDone || r.Status == wrapper.BulkFailed) {
-				if err := j.record(r.Status, r.LinkID); err != nil {
-					fmt.Fprintf(stderr, "moneykit bulk: journal: %v\n", err)
+				if err := j.record(r); err != nil {
+					if runCtx.Err() == nil {
+						stopRun(err)
+					} else if r.Status == wrapper.BulkDone {
+						unrecorded++
+					}
 				}
 			}
 			if r.Status == wrapper.BulkFailed {
@@ -133,12 +168,11 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 	if j != nil {
 		bopts.Skip = j.isDone
 	}
-	ids := wrapper.IDsFromReader(in)
 	var sum wrapper.BulkSummary
 	if cmd == "delete" {
-		sum, err = c.DeleteLinks(ctx, ids, bopts)
+		sum, err = c.DeleteLinks(runCtx, ids, bopts)
 	} else {
-		sum, err = c.UpdateLinks(ctx, ids, o.params(), bopts)
+		sum, err = c.UpdateLinks(runCtx, ids, p, bopts)
 	}
 	if bar != nil {
 		bar.Finish()
@@ -155,12 +189,31 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "%s: %d done, %d failed, %d duplicate, %d skipped (journal), %d not attempted, %d cancelled; %d rate-limited answers; %s\n",
 			cmd, sum.Done, sum.Failed, sum.Duplicate, sum.Skipped, sum.NotAttempted, sum.Cancelled, sum.RateLimited, sum.Elapsed.Round(time.Millisecond))
 	}
+	sig, signalled := signalOf(ctx)
+	var apiErr *wrapper.Error
 	switch {
-	case err != nil:
-		fmt.Fprintln(stderr, err)
+	case runCtx.Err() != nil: // only a journal that cannot be written ends it
+		fmt.Fprintf(stderr, "moneykit bulk: journal %q: %v\nStopped: a run must not do work it cannot record. The %d requests in flight were abandoned (the server may have carried them out)", journalPath, context.Cause(runCtx), sum.Cancelled)
+		if unrecorded > 0 {
+			fmt.Fprintf(stderr, ", and %d ids were done but are not recorded", unrecorded)
+		}
+		fmt.Fprintf(stderr, "; %s. Once the journal can be written, run again with it to resume (a deleted link counts as done; a change sets the same values again).\n", leftOver(sum, total))
+		return exitInternal
+	case errors.Is(err, wrapper.ErrAccessTokenExpired):
+		fmt.Fprintf(stderr, "moneykit bulk: the access token expired during the run, which stopped: %s. A fixed token cannot be renewed: for long runs give client credentials (MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET, or --client-id and --client-secret-file), with which moneykit gets new tokens as they expire. %s\n",
+			leftOver(sum, total), resumeAdvice(journalPath))
+		return exitAPI
+	case errors.As(err, &apiErr): // the run stopped on an answer (credentials refused)
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s; %s. %s\n", cmd, trimPrefixes(err.Error()), leftOver(sum, total), resumeAdvice(journalPath))
+		return exitAPI
+	case err != nil: // the ids could not be read
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s\n", cmd, trimPrefixes(err.Error()))
 		return exitUsage
+	case signalled:
+		fmt.Fprintf(stderr, "moneykit bulk: %v: stopped taking ids; the requests in flight were let finish; %s. %s\n", sig, leftOver(sum, total), resumeAdvice(journalPath))
+		return sig.exitCode()
 	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "moneykit bulk: interrupted; run again with the same --journal to resume")
+		fmt.Fprintf(stderr, "moneykit bulk: interrupted. %s\n", resumeAdvice(journalPath))
 		return exitNetwork
 	case sum.Failed > 0:
 		return exitAPI
@@ -168,20 +221,26 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 	return exitOK
 }
 
-// countLines counts the ids in f (for the progress bar) and rewinds it.
-func countLines(f *os.File) (int, error) {
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			n++
-		}
+// leftOver says what a stopped run left: the ids it read and did not send, and those it
+// did not read (counted when they came from a file: total is -1 for stdin).
+func leftOver(sum wrapper.BulkSummary, total int) string {
+	s := fmt.Sprintf("%d ids read were not attempted", sum.NotAttempted)
+	read := sum.Done + sum.Failed + sum.Duplicate + sum.Skipped + sum.NotAttempted + sum.Cancelled
+	switch {
+	case total < 0:
+		return s + ", and the ids after them were not read"
+	case total > read:
+		return s + fmt.Sprintf(", and %d were not read", total-read)
 	}
-	if err := sc.Err(); err != nil {
-		return 0, err
+	return s
+}
+
+// resumeAdvice tells how to pick up where the run stopped.
+func resumeAdvice(journalPath string) string {
+	if journalPath == "" {
+		return "This run had no --journal: a new run sends every id again (a deleted link counts as done); use --journal FILE to make runs resumable."
 	}
-	_, err := f.Seek(0, io.SeekStart)
-	return n, err
+	return "Run again with the same --journal " + journalPath + " to resume."
 }
 
 // newProgress shows a bar with rate and ETA when stderr is a terminal; nil otherwise.
@@ -203,66 +262,3 @@ func newProgress(stderr io.Writer, total int) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
 }
-
-// journal is an append-only file of finished ids, one line each ("done\tID"), synced
-// after every line, so that a killed run loses nothing it reported.
-type journal struct {
-	f    *os.File
-	mu   sync.Mutex
-	seed maphash.Seed
-	done map[uint64]struct{}
-}
-
-func openJournal(path string) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	j := &journal{f: f, seed: maphash.MakeSeed(), done: map[uint64]struct{}{}}
-	r := bufio.NewReader(f)
-	partial := false
-	for {
-		line, err := r.ReadString('\n')
-		if err == io.EOF {
-			partial = line != "" // a line cut short by a crash: not a record
-			break
-		}
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		if status, id, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t"); ok && status == "done" {
-			j.done[maphash.String(j.seed, id)] = struct{}{}
-		}
-	}
-	if partial {
-		if _, err := f.WriteString("\n"); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	return j, nil
-}
-
-func (j *journal) doneCount() int { return len(j.done) }
-
-func (j *journal) isDone(id string) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	_, ok := j.done[maphash.String(j.seed, id)]
-	return ok
-}
-
-func (j *journal) record(status wrapper.BulkStatus, id string) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if _, err := j.f.WriteString(status.String() + "\t" + id + "\n"); err != nil {
-		return err
-	}
-	if status == wrapper.BulkDone {
-		j.done[maphash.String(j.seed, id)] = struct{}{}
-	}
-	return j.f.Sync()
-}
-
-func (j *journal) close() error { return j.f.Close() }

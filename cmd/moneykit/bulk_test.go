@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -144,12 +143,88 @@ func TestCLIBulkResumeAfterKill(t *testing.T) {
 	}
 }
 
-// addLinks adds n plain connected links, prefix000000.., to the fake.
-func addLinks(tb testing.TB, s *moneykittest.Server, prefix string, n int) []string {
-	tb.Helper()
+// A fixed token that expires mid-run stops the run: nothing more is sent, the rest is
+// reported not attempted with advice to use client credentials, the exit is non-zero, and
+// the journal lists exactly what was done, so a run with a new token resumes.
+func TestCLIBulkTokenExpires(t *testing.T) {
+	const n, concurrency = 300, 4
+	s, env, file, _ := bulkEnv(t, n)
+	journal := filepath.Join(t.TempDir(), "journal")
+	args := []string{"bulk", "update", "--ids", file, "--webhook", "https://new.example.com/h", "--journal", journal, "--concurrency", fmt.Sprint(concurrency)}
+	res := make(chan result, 1)
+	go func() { res <- runCLI(t, env, append(args, "--rate", "6000", "--json")...) }()
+	waitFor(t, "20 ids done", func() bool { return len(journalIDs(t, journal)) >= 20 })
+	s.ExpireTokens()
+	var r result
+	select {
+	case r = <-res:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not stop")
+	}
+	var sum map[string]float64
+	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum["not_attempted"] < 1 {
+		t.Errorf("exit %d, want %d\nstdout: %s", r.code, exitAPI, r.stdout)
+	}
+	for _, want := range []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	expired := 0
+	for _, req := range s.Requests() {
+		if req.Status == 401 {
+			expired++
+		}
+	}
+	if expired == 0 || expired > concurrency || len(s.Requests()) >= n {
+		t.Errorf("%d requests, %d answered 401: the run went on sending with an expired token", len(s.Requests()), expired)
+	}
+	journaled := journalIDs(t, journal)
+	updated := 0
+	for _, id := range addLinksIDs("mk_cli_", n) {
+		l, _ := s.Link(id)
+		v, err := l.Webhook.Get()
+		done := err == nil && v == "https://new.example.com/h"
+		if done {
+			updated++
+		}
+		if done != journaled[id] {
+			t.Errorf("%s: updated %v, journaled %v", id, done, journaled[id])
+		}
+	}
+	// With a token that works, the same journal resumes where the run stopped.
+	s.AddToken("mk_fresh_token", time.Time{})
+	r = runCLI(t, map[string]string{"MONEYKIT_ACCESS_TOKEN": "mk_fresh_token", "MONEYKIT_BASE_URL": env["MONEYKIT_BASE_URL"]}, append(args, "--rate", "600000")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, fmt.Sprintf("%d done", n-updated)) {
+		t.Errorf("resume: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// --timeout bounds each id's call in bulk, as it bounds the call elsewhere.
+func TestCLIBulkTimeout(t *testing.T) {
+	s, env, file, _ := bulkEnv(t, 3)
+	s.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultDelay, Latency: 10 * time.Second, Times: -1})
+	start := time.Now()
+	r := runCLI(t, env, "bulk", "delete", "--ids", file, "--timeout", "300ms", "--concurrency", "3", "--rate", "600000")
+	if took := time.Since(start); r.code != exitAPI || !strings.Contains(r.stdout, "3 failed") || took > 5*time.Second {
+		t.Errorf("exit %d after %v\nstdout: %s\nstderr: %s", r.code, took, r.stdout, r.stderr)
+	}
+}
+
+// addLinksIDs returns the ids addLinks makes.
+func addLinksIDs(prefix string, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s%06d", prefix, i)
+	}
+	return ids
+}
+
+// addLinks adds n plain connected links, prefix000000.., to the fake.
+func addLinks(tb testing.TB, s *moneykittest.Server, prefix string, n int) []string {
+	tb.Helper()
+	ids := addLinksIDs(prefix, n)
+	for i := range ids {
 		if err := s.AddLink(api.Link{LinkID: ids[i], InstitutionID: "chase", InstitutionName: "Chase",
 			InstitutionAvatar: "https://example.com/a.png", State: api.LinkStateConnected, Provider: api.ProviderMx, AvailableProducts: []api.Product{}}); err != nil {
 			tb.Fatal(err)
@@ -166,17 +241,18 @@ func journalLines(t *testing.T, path string) int {
 	return strings.Count(string(b), "\n")
 }
 
+// journalIDs returns the ids a journal lists as done, from its whole lines (a torn last
+// line is not a record); none if there is no journal yet.
 func journalIDs(t *testing.T, path string) map[string]bool {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	lines := strings.Split(string(b), "\n")
 	done := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if st, id, ok := strings.Cut(sc.Text(), "\t"); ok && st == "done" {
+	for _, line := range lines[:len(lines)-1] {
+		if st, id, ok := strings.Cut(line, "\t"); ok && st == "done" {
 			done[id] = true
 		}
 	}

@@ -18,18 +18,51 @@
 //
 // Exit codes: 0 success, 1 the API answered with an error, 2 usage error (nothing sent),
 // 3 network error (no answer from the API), 4 internal error. With --json, every failure
-// also prints one {"error": {...}} object on stdout.
+// also prints one {"error": {...}} object on stdout. SIGINT (Ctrl-C) and SIGTERM cancel a
+// command; a bulk run then stops taking ids, lets the requests in flight end, prints its
+// summary and exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		cancel(stopSignal{(<-sigs).(syscall.Signal)})
+		second := stopSignal{(<-sigs).(syscall.Signal)}
+		fmt.Fprintf(os.Stderr, "moneykit: %v again: exiting at once\n", second)
+		os.Exit(second.exitCode())
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// stopSignal is the cause of the program's context when a signal cancels it: bulk tells
+// SIGINT from SIGTERM by it.
+type stopSignal struct{ sig syscall.Signal }
+
+func (s stopSignal) Error() string {
+	switch s.sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.sig.String()
+}
+
+// exitCode is the shell's convention for a program stopped by a signal: 128 + its number.
+func (s stopSignal) exitCode() int { return 128 + int(s.sig) }
+
+// signalOf returns the signal that cancelled ctx, if one did.
+func signalOf(ctx context.Context) (stopSignal, bool) {
+	s, ok := context.Cause(ctx).(stopSignal)
+	return s, ok
 }

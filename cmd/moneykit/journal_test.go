@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/halyard-labs/moneykit-go/api"
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// A journal is bound to the operation and values of the run that wrote it: another
+// operation or other values are refused before anything is sent; the same resume.
+func TestCLIBulkJournalBoundToRun(t *testing.T) {
+	s, env, file, _ := bulkEnv(t, 20)
+	journal := filepath.Join(t.TempDir(), "journal")
+	args := func(extra ...string) []string {
+		return append([]string{"bulk", extra[0], "--ids", file, "--rate", "60000", "--journal", journal}, extra[1:]...)
+	}
+	if r := runCLI(t, env, args("update", "--webhook", "https://a.example.com/h", "--tags", "x,y")...); r.code != exitOK {
+		t.Fatalf("first run: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	written, _ := os.ReadFile(journal)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"other webhook", args("update", "--webhook", "https://b.example.com/h", "--tags", "x,y")},
+		{"webhook removed", args("update", "--remove-webhook", "--tags", "x,y")},
+		{"tags left alone", args("update", "--webhook", "https://a.example.com/h")},
+		{"other tags", args("update", "--webhook", "https://a.example.com/h", "--tags", "y,x")},
+		{"tags cleared", args("update", "--webhook", "https://a.example.com/h", "--clear-tags")},
+		{"delete", args("delete")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(s.Requests())
+			r := runCLI(t, env, tc.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+			}
+			for _, want := range []string{journal, "belongs to another run", "bulk update --webhook https://a.example.com/h --tags x,y", "Nothing was sent"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if n := len(s.Requests()) - before; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+			if now, _ := os.ReadFile(journal); !bytes.Equal(now, written) {
+				t.Error("the refused journal was changed")
+			}
+		})
+	}
+	// With --json the refusal is also the error object on stdout.
+	r := runCLI(t, env, args("delete", "--json")...)
+	var e struct {
+		Error struct{ Kind, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || r.code != exitUsage || e.Error.Kind != "usage" || !strings.Contains(e.Error.Message, "belongs to another run") {
+		t.Errorf("--json refusal: exit %d %q (%v)", r.code, r.stdout, err)
+	}
+	// The same values, written differently, resume: nothing is sent again.
+	before := len(s.Requests())
+	r = runCLI(t, env, args("update", "--tags", " x, y", "--webhook", "https://a.example.com/h")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "20 skipped") || len(s.Requests()) != before {
+		t.Errorf("same run again: exit %d %q %q; %d requests", r.code, r.stdout, r.stderr, len(s.Requests())-before)
+	}
+}
+
+// Journals this run cannot trust, or cannot write, are refused before anything is sent,
+// and left as they were.
+func TestCLIBulkJournalRefused(t *testing.T) {
+	s, env, file, ids := bulkEnv(t, 5)
+	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		content string // written to the journal file first; "" leaves path as it is
+		path    string // default: a new file in dir
+		code    int
+		want    []string
+	}{
+		{name: "no header (older format)", content: "done\t" + ids[0] + "\n", code: exitUsage, want: []string{"has no header line", "older moneykit"}},
+		{name: "unknown version", content: "moneykit-bulk-journal v9 {}\n", code: exitUsage, want: []string{`"v9"`}},
+		{name: "damaged header", content: "moneykit-bulk-journal v1 {\"operation\":\n", code: exitUsage, want: []string{"damaged header"}},
+		{name: "unknown field in header", content: "moneykit-bulk-journal v1 {\"operation\":\"delete\",\"api_version\":\"2023-02-18\",\"x\":1}\n", code: exitUsage, want: []string{"damaged header"}},
+		{name: "not a record", content: header + "done\t" + ids[0] + "\nfinished\t" + ids[1] + "\n", code: exitUsage, want: []string{"line 3", "not a journal record"}},
+		{name: "record without id", content: header + "done\n", code: exitUsage, want: []string{"line 2", "not a journal record"}},
+		{name: "over-long line", content: header + "\n\ndone\t" + strings.Repeat("k", maxJournalLine) + "\n", code: exitUsage, want: []string{"line 4", "over 1048576 bytes"}},
+		{name: "directory", path: dir, code: exitUsage, want: []string{"not a regular file"}},
+		{name: "full disk device", path: "/dev/full", code: exitUsage, want: []string{"not a regular file"}},
+		{name: "missing directory", path: filepath.Join(dir, "nope", "journal"), code: exitInternal, want: []string{"no such file", "Nothing was sent"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tc.path
+			if path == "" {
+				path = filepath.Join(t.TempDir(), "journal")
+				if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := os.Stat(path); err != nil && tc.code != exitInternal {
+				t.Skip(err) // no /dev/full here
+			}
+			before := len(s.Requests())
+			r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", path)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r.stderr)
+			}
+			for _, want := range append(tc.want, path) {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if n := len(s.Requests()) - before; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+			if tc.content != "" {
+				if b, _ := os.ReadFile(path); string(b) != tc.content {
+					t.Error("the refused journal was changed")
+				}
+			}
+		})
+	}
+}
+
+// A journal that cannot be opened for writing stops the run before anything is sent.
+func TestCLIBulkJournalReadOnly(t *testing.T) {
+	s, env, file, _ := bulkEnv(t, 5)
+	path := filepath.Join(t.TempDir(), "journal")
+	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	if err := os.WriteFile(path, []byte(header), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 { // root writes to read-only files: make it immutable instead
+		if out, err := runCmd("chattr", "+i", path); err != nil {
+			t.Skipf("running as root without chattr +i: %v %s", err, out)
+		}
+		t.Cleanup(func() { runCmd("chattr", "-i", path) })
+	}
+	r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", path)
+	if r.code == exitOK || !strings.Contains(r.stderr, path) || !strings.Contains(r.stderr, "Nothing was sent") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+	if n := len(s.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// A last line cut short by a crash is cut off, never completed into a record: the id it
+// was about to name is sent again, and the journal holds only whole lines.
+func TestCLIBulkJournalTornLine(t *testing.T) {
+	s, env, file, ids := bulkEnv(t, 4)
+	path := filepath.Join(t.TempDir(), "journal")
+	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	torn := "done\t" + ids[1][:len(ids[1])-1] // the crash came mid-id
+	if err := os.WriteFile(path, []byte(header+"done\t"+ids[0]+"\n"+torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", path, "--rate", "60000")
+	if r.code != exitOK || !strings.Contains(r.stdout, "3 done") || !strings.Contains(r.stdout, "1 skipped") || !strings.Contains(r.stderr, "cut off line 3") {
+		t.Fatalf("exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if lines[0]+"\n" != header || slices.Contains(lines, torn) || len(lines) != 5 {
+		t.Errorf("journal after resume:\n%s", b)
+	}
+	for _, id := range ids[1:] { // ids[0] is listed as done: not sent
+		if l, _ := s.Link(id); l.State != api.LinkStateDeleted {
+			t.Errorf("%s not deleted", id)
+		}
+	}
+	// A journal that is only a torn header starts over.
+	onlyTorn := filepath.Join(t.TempDir(), "journal")
+	if err := os.WriteFile(onlyTorn, []byte(header[:20]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", onlyTorn, "--rate", "60000"); r.code != exitOK {
+		t.Errorf("torn header: exit %d %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(onlyTorn); !strings.HasPrefix(string(b), header) {
+		t.Errorf("torn header not replaced:\n%s", b)
+	}
+}
+
+// Ids files and journals follow one line rule: a byte order mark, CRLF, surrounding
+// spaces, blank and # lines are handled the same in both.
+func TestLineRule(t *testing.T) {
+	const body = "\uFEFF  mk_a \r\n\r\n# note\r\n\tmk_b\t\r\n   \nmk_c"
+	var ids []string
+	lr := newLineReader(strings.NewReader(body), maxIDLine)
+	for {
+		id, _, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if !slices.Equal(ids, []string{"mk_a", "mk_b", "mk_c"}) {
+		t.Errorf("ids = %q", ids)
+	}
+	if n, err := countIDs(strings.NewReader(body)); n != 3 || err != nil {
+		t.Errorf("countIDs = %d, %v", n, err)
+	}
+
+	h := newJournalHeader("delete", wrapper.UpdateParams{})
+	path := filepath.Join(t.TempDir(), "journal")
+	content := "\uFEFF" + h.line() + "\r\n\r\n  done\tmk_a \r\n# note\r\n\tdone\tmk_b\r\n\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := openJournal(path, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.close()
+	if j.doneCount() != 2 || !j.isDone("mk_a") || !j.isDone("mk_b") || j.torn != 0 {
+		t.Errorf("journal: %d done, torn %d", j.doneCount(), j.torn)
+	}
+}
+
+// The CLI reads ids under the line rule: a BOM and CRLF do not become part of an id, and
+// an over-long line is reported with its number before anything is sent.
+func TestCLIBulkIDsLineRule(t *testing.T) {
+	s, env := fake(t, moneykittest.WithoutSeed())
+	ids := addLinks(t, s, "mk_rule_", 3)
+	file := filepath.Join(t.TempDir(), "ids.txt")
+	if err := os.WriteFile(file, []byte("\uFEFF"+ids[0]+"\r\n  "+ids[1]+"  \r\n\r\n"+ids[2]+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, env, "bulk", "delete", "--ids", file, "--rate", "60000")
+	if r.code != exitOK || !strings.Contains(r.stdout, "3 done") {
+		t.Errorf("exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	var sent []string
+	for _, req := range s.Requests() {
+		sent = append(sent, req.LinkID)
+	}
+	slices.Sort(sent)
+	if !slices.Equal(sent, ids) {
+		t.Errorf("sent %q, want %q", sent, ids)
+	}
+
+	long := filepath.Join(t.TempDir(), "long.txt")
+	if err := os.WriteFile(long, []byte(ids[0]+"\n\n"+strings.Repeat("k", maxIDLine)+"\n"+ids[1]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := len(s.Requests())
+	r = runCLI(t, env, "bulk", "delete", "--ids", long)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "line 3") || len(s.Requests()) != before {
+		t.Errorf("over-long id line: exit %d %q, %d requests", r.code, r.stderr, len(s.Requests())-before)
+	}
+}
+
+func runCmd(name string, args ...string) ([]byte, error) {
+	return exec.Command(name, args...).CombinedOutput()
+}

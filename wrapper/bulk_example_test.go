@@ -1,0 +1,91 @@
+package wrapper_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// slotStore stands in for a store that several processes reach, such as Redis or a
+// database row. It keeps, per key, the time of the next free slot; reserve takes that
+// slot and moves it on by one interval, in one atomic step (in Redis, a short Lua script;
+// in SQL, an UPDATE ... RETURNING).
+type slotStore struct {
+	mu       sync.Mutex
+	next     map[string]time.Time
+	interval time.Duration
+	granted  int
+}
+
+func (s *slotStore) reserve(key string, now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slot := s.next[key]
+	if slot.Before(now) {
+		slot = now
+	}
+	s.next[key] = slot.Add(s.interval)
+	s.granted++
+	return slot
+}
+
+// sharedLimiter is a wrapper.Limiter over the store: every process that uses it shares
+// one limit per key.
+type sharedLimiter struct{ store *slotStore }
+
+func (l sharedLimiter) Wait(ctx context.Context, key string) error {
+	t := time.NewTimer(time.Until(l.store.reserve(key, time.Now())))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Several processes share MoneyKit's per-app limit through a Limiter backed by a store
+// they all reach. Here two runs, as two processes would, delete links through one store.
+func Example_sharedLimiter() {
+	srv, _ := fakeAPI()
+	defer srv.Close()
+	// MoneyKit allows 600 DELETE per minute per app: one each 100 ms. This example uses
+	// 5 ms to run fast.
+	store := &slotStore{next: map[string]time.Time{}, interval: 5 * time.Millisecond}
+
+	ids := srv.LinkIDs()
+	parts := [][]string{ids[:len(ids)/2], ids[len(ids)/2:]}
+	sums := make([]wrapper.BulkSummary, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() { // one process
+			defer wg.Done()
+			c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+			if err != nil {
+				log.Fatal(err)
+			}
+			sums[i], err = c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(part), wrapper.BulkOptions{
+				Rate:    1000, // this process's own ceiling; the store holds the shared limit
+				Limiter: sharedLimiter{store},
+			})
+			if err != nil {
+				log.Fatal(err)
+			}
+		}()
+	}
+	wg.Wait()
+	handled := 0
+	for _, s := range sums {
+		handled += s.Done + s.Failed
+	}
+	fmt.Println("every link handled:", handled == len(ids))
+	fmt.Println("every request granted by the store:", store.granted == len(srv.Requests()))
+	// Output:
+	// every link handled: true
+	// every request granted by the store: true
+}
