@@ -11,13 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/halyard-labs/moneykit-go/spec"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -37,32 +35,6 @@ embedded fake); 3: network error.
 Flags:
 `
 
-// Drift kinds, as printed and in --json.
-const (
-	driftExtraField   = "extra_field"
-	driftMissingField = "missing_field"
-	driftUnknownEnum  = "unknown_enum"
-	driftWrongType    = "wrong_type"
-	driftBadFormat    = "bad_format"
-	driftStatus       = "wrong_status"
-	driftContentType  = "wrong_content_type"
-	driftHeader       = "bad_header"
-	driftBody         = "bad_body"
-	driftSchema       = "schema"
-)
-
-// maxCheckedBody bounds what spec-check reads of an answer.
-const maxCheckedBody = 1 << 20
-
-// drift is one difference between an answer and openapi.yaml.
-type drift struct {
-	Kind string `json:"kind"`
-	// Where is a JSON pointer into the body ("/products/accounts/refreshed_at"), or the
-	// header or status it is about.
-	Where  string `json:"where"`
-	Detail string `json:"detail"`
-}
-
 // checkResult is what spec-check found about one operation.
 type checkResult struct {
 	Operation string  `json:"operation"`
@@ -74,6 +46,9 @@ type checkResult struct {
 	// (which may itself conform) instead of the success the check needs.
 	Error string `json:"error,omitempty"`
 }
+
+// maxCheckedBody bounds what spec-check reads of an answer.
+const maxCheckedBody = 1 << 20
 
 func runSpecCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const cmd = "spec-check"
@@ -267,148 +242,6 @@ func newSpecChecker(ctx context.Context) (*specChecker, error) {
 	return &specChecker{v: v, strict: strict}, nil
 }
 
-// closeSchemas makes every object schema of doc refuse undeclared properties, so that what
-// the API sends beyond the spec shows. (Its enums need nothing: openapi.yaml declares them
-// closed, and kin-openapi checks them.) doc must be a copy of its own: its schemas are
-// changed in place.
-//
-// An allOf cannot be closed part by part (each part declares only some of the object's
-// fields, and kin-openapi checks each against the whole object), so an allOf of objects is
-// first merged into one object with the properties and required fields of all its parts.
-// The parts' other keywords are left to the ordinary pass, which checks the spec as is.
-// An allOf that cannot be merged (a part that is not an object) stays open, on copies of
-// its parts, since the same part may be used alone elsewhere and be closed there.
-func closeSchemas(doc *openapi3.T) {
-	var roots []*openapi3.SchemaRef
-	if doc.Components != nil {
-		for _, name := range componentNames(doc.Components.Schemas) {
-			roots = append(roots, doc.Components.Schemas[name])
-		}
-	}
-	for _, path := range doc.Paths.InMatchingOrder() {
-		for _, op := range doc.Paths.Value(path).Operations() {
-			for _, resp := range op.Responses.Map() {
-				if resp.Value != nil {
-					for _, mt := range resp.Value.Content {
-						roots = append(roots, mt.Schema)
-					}
-				}
-			}
-		}
-	}
-	open := map[*openapi3.Schema]bool{}
-	merged := map[*openapi3.Schema]bool{}
-	for _, s := range reachable(roots) {
-		mergeAllOf(s, merged, open)
-	}
-	for _, s := range reachable(roots) {
-		isObject := len(s.Properties) > 0 || s.Type.Is(openapi3.TypeObject)
-		composed := len(s.AllOf) > 0 || len(s.OneOf) > 0 || len(s.AnyOf) > 0
-		if isObject && !composed && !open[s] && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
-			no := false
-			s.AdditionalProperties.Has = &no
-		}
-	}
-}
-
-func componentNames(m openapi3.Schemas) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// reachable lists the schemas under roots, each once.
-func reachable(roots []*openapi3.SchemaRef) []*openapi3.Schema {
-	var out []*openapi3.Schema
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(*openapi3.SchemaRef)
-	walk = func(ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		s := ref.Value
-		seen[s] = true
-		out = append(out, s)
-		for _, name := range componentNames(s.Properties) {
-			walk(s.Properties[name])
-		}
-		walk(s.Items)
-		walk(s.AdditionalProperties.Schema)
-		walk(s.Not)
-		for _, list := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
-			for _, x := range list {
-				walk(x)
-			}
-		}
-	}
-	for _, r := range roots {
-		walk(r)
-	}
-	return out
-}
-
-// mergeAllOf turns s's allOf of objects into s's own properties (see closeSchemas), or
-// puts open copies of its parts in its place.
-func mergeAllOf(s *openapi3.Schema, merged, open map[*openapi3.Schema]bool) {
-	if len(s.AllOf) == 0 || merged[s] {
-		return
-	}
-	merged[s] = true
-	mergeable := len(s.OneOf) == 0 && len(s.AnyOf) == 0
-	for _, part := range s.AllOf {
-		if part.Value == nil {
-			mergeable = false
-			continue
-		}
-		mergeAllOf(part.Value, merged, open) // nested allOfs first
-		p := part.Value
-		mergeable = mergeable && (p.Type == nil || p.Type.Is(openapi3.TypeObject)) &&
-			len(p.AllOf) == 0 && len(p.OneOf) == 0 && len(p.AnyOf) == 0 && p.AdditionalProperties.Schema == nil
-	}
-	if !mergeable {
-		for i, part := range s.AllOf {
-			if part.Value != nil {
-				c := *part.Value
-				open[&c] = true
-				s.AllOf[i] = &openapi3.SchemaRef{Ref: part.Ref, Value: &c}
-			}
-		}
-		return
-	}
-	props := openapi3.Schemas{}
-	for k, v := range s.Properties {
-		props[k] = v
-	}
-	required := slices.Clone(s.Required)
-	for _, part := range s.AllOf {
-		p := part.Value
-		for _, k := range componentNames(p.Properties) {
-			v := p.Properties[k]
-			if have, ok := props[k]; ok && have.Value != v.Value {
-				both := &openapi3.Schema{AllOf: openapi3.SchemaRefs{have, v}}
-				mergeAllOf(both, merged, open)
-				v = &openapi3.SchemaRef{Value: both}
-			}
-			props[k] = v
-		}
-		for _, k := range p.Required {
-			if !slices.Contains(required, k) {
-				required = append(required, k)
-			}
-		}
-		if p.AdditionalProperties.Has != nil && *p.AdditionalProperties.Has {
-			s.AdditionalProperties.Has = p.AdditionalProperties.Has
-		}
-	}
-	s.Properties, s.Required, s.AllOf = props, required, nil
-	if s.Type == nil {
-		s.Type = &openapi3.Types{openapi3.TypeObject}
-	}
-}
-
 // result turns one exchange into a checkResult.
 func (c *specChecker) result(method, id string, ex *exchange) checkResult {
 	r := checkResult{Operation: method + " " + ex.in.Route.Path, LinkID: id, Status: ex.status, Drift: c.check(context.Background(), ex)}
@@ -511,193 +344,6 @@ func (c *specChecker) strictSchema(ex *exchange) *openapi3.Schema {
 		return nil
 	}
 	return mt.Schema.Value
-}
-
-// driftsOf sorts kin-openapi's errors into drift kinds.
-func driftsOf(err error) []drift {
-	var re *openapi3filter.ResponseError
-	if errors.As(err, &re) && re.Err == nil {
-		switch {
-		case strings.Contains(re.Reason, "Content-Type"):
-			return []drift{{driftContentType, "Content-Type", re.Reason}}
-		default:
-			return []drift{{driftSchema, "response", re.Reason}}
-		}
-	}
-	if errors.As(err, &re) {
-		switch {
-		case strings.HasPrefix(re.Reason, "response header"), strings.Contains(re.Reason, "header"):
-			where := "header"
-			if _, name, ok := strings.Cut(re.Reason, `"`); ok {
-				where, _, _ = strings.Cut(name, `"`)
-			}
-			return []drift{{driftHeader, where, re.Reason + ": " + errText(re.Err)}}
-		case strings.Contains(re.Reason, "decode"):
-			return []drift{{driftBody, "body", "the body is not valid JSON: " + errText(re.Err)}}
-		}
-	}
-	var out []drift
-	for _, se := range schemaErrors(err) {
-		out = append(out, schemaDrifts(se)...)
-	}
-	if len(out) == 0 {
-		out = append(out, drift{driftSchema, "response", errText(err)})
-	}
-	return out
-}
-
-// schemaErrors flattens kin-openapi's error tree. The errors of a oneOf are unpacked only
-// when a discriminator picked the branch: otherwise they are about branches that were never
-// meant to match.
-func schemaErrors(err error) []*openapi3.SchemaError {
-	var out []*openapi3.SchemaError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case openapi3.MultiError:
-			for _, x := range e {
-				walk(x)
-			}
-		case *openapi3.SchemaError:
-			unpack := e.SchemaField == "allOf" ||
-				(e.SchemaField == "oneOf" || e.SchemaField == "anyOf") && e.Schema != nil && e.Schema.Discriminator != nil
-			if unpack && e.Origin != nil && !errors.Is(e.Origin, openapi3.ErrOneOfConflict) {
-				before := len(out)
-				walk(errors.Unwrap(e.Origin))
-				if len(out) > before {
-					return
-				}
-			}
-			out = append(out, e)
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, x := range e.Unwrap() {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
-	return out
-}
-
-const extraFieldDetail = "the API sent a field the spec does not declare"
-
-func schemaDrifts(se *openapi3.SchemaError) []drift {
-	where := "/" + strings.Join(se.JSONPointer(), "/")
-	switch se.SchemaField {
-	case "properties", "additionalProperties":
-		var name string
-		if _, err := fmt.Sscanf(se.Reason, "property %q is unsupported", &name); err == nil {
-			where = strings.TrimSuffix(where, "/") + "/" + name
-		}
-		return []drift{{driftExtraField, where, extraFieldDetail}}
-	case "maxProperties":
-		// An object the spec declares empty (maxProperties: 0): each field is an extra one.
-		if m, ok := se.Value.(map[string]any); ok && se.Schema != nil && se.Schema.MaxProps != nil && *se.Schema.MaxProps == 0 {
-			var out []drift
-			for k := range m {
-				out = append(out, drift{driftExtraField, strings.TrimSuffix(where, "/") + "/" + k, extraFieldDetail})
-			}
-			return out
-		}
-	case "required":
-		return []drift{{driftMissingField, where, "the spec requires this field; the API left it out"}}
-	case "enum":
-		if se.Schema != nil && !typeFits(se.Schema, se.Value) { // kin-openapi checks the enum first
-			return []drift{{driftWrongType, where, fmt.Sprintf("value must be of type %s, got %s", strings.Join(se.Schema.Type.Slice(), " or "), jsonType(se.Value))}}
-		}
-		return []drift{{driftUnknownEnum, where, fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), enumList(se.Schema))}}
-	case "discriminator":
-		// A oneOf told apart by a property (error_code): a value the mapping lacks.
-		if d := se.Schema.Discriminator; d != nil && strings.HasSuffix(se.Reason, "has invalid value") {
-			var keys []string
-			for k := range d.Mapping {
-				keys = append(keys, strconv.Quote(k))
-			}
-			slices.Sort(keys)
-			return []drift{{driftUnknownEnum, strings.TrimSuffix(where, "/") + "/" + d.PropertyName,
-				fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), strings.Join(keys, ", "))}}
-		}
-	case "type", "nullable":
-		return []drift{{driftWrongType, where, se.Reason + ", got " + jsonType(se.Value)}}
-	case "format":
-		return []drift{{driftBadFormat, where, se.Reason}}
-	}
-	return []drift{{driftSchema, where, se.Reason}}
-}
-
-// typeFits reports whether v, decoded JSON, is of a type the schema allows.
-func typeFits(s *openapi3.Schema, v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return s.Nullable || s.Type.Permits(openapi3.TypeNull)
-	case string:
-		return s.Type.Permits(openapi3.TypeString)
-	case bool:
-		return s.Type.Permits(openapi3.TypeBoolean)
-	case float64:
-		return s.Type.Permits(openapi3.TypeNumber) || (s.Type.Permits(openapi3.TypeInteger) && x == float64(int64(x)))
-	case json.Number: // kin-openapi's request and response decoding keeps numbers so
-		_, err := x.Int64()
-		return s.Type.Permits(openapi3.TypeNumber) || (s.Type.Permits(openapi3.TypeInteger) && err == nil)
-	case []any:
-		return s.Type.Permits(openapi3.TypeArray)
-	case map[string]any:
-		return s.Type.Permits(openapi3.TypeObject)
-	}
-	return true
-}
-
-func enumList(s *openapi3.Schema) string {
-	if s == nil {
-		return ""
-	}
-	var vals []string
-	for _, v := range s.Enum {
-		vals = append(vals, shortJSON(v))
-	}
-	return strings.Join(vals, ", ")
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64, json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// shortJSON shows a value as JSON, cut short: it is printed.
-func shortJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	if len(b) > 80 {
-		return string(b[:77]) + "..."
-	}
-	return string(b)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	// The first line: kin-openapi appends the schema and the value on later lines.
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
 }
 
 // scrubResults removes the credentials from anything an answer repeated back.
