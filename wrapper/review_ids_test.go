@@ -44,4 +44,8 @@ func TestReviewIDsFromReaderBOM(t *testing.T) {
 	}
 }
 
-func stringsReader(s string) io.Reader { r, w := io.Pipe(); go func() { io.WriteString(w, s); w.Close() }(); return r }
+func stringsReader(s string) io.Reader {
+	r, w := io.Pipe()
+	go func() { io.WriteString(w, s); w.Close() }()
+	return r
+}
