@@ -82,12 +82,13 @@ type BulkSummary struct {
 }
 
 // BulkOptions configure UpdateLinks and DeleteLinks. The zero value uses MoneyKit's
-// documented limits.
+// documented limits: a field left zero takes its default, and a negative, NaN or infinite
+// one is refused (the run returns an error and sends nothing).
 type BulkOptions struct {
 	// Concurrency is how many requests may be in flight at once (default 8).
 	Concurrency int
 	// Rate is the most requests per second of the run, every attempt counted (default
-	// AppRatePerMinute/60; NaN and infinity are refused). Burst is how many may go at once (default 1). The run lowers
+	// AppRatePerMinute/60). Burst is how many may go at once (default 1). The run lowers
 	// its rate when the server answers 429, and raises it again, up to Rate, when the
 	// 429s stop.
 	Rate  float64
@@ -155,6 +156,21 @@ func (c *Client) DeleteLinks(ctx context.Context, ids IDSource, opts BulkOptions
 	})
 }
 
+// check refuses options that make no sense: only zero means "the default".
+func (o BulkOptions) check() error {
+	bad := func(name string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("moneykit: bulk: %s %v is not a positive number (0 for the default)", name, v)
+		}
+		return nil
+	}
+	if o.CallTimeout < 0 {
+		return fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", o.CallTimeout)
+	}
+	return errors.Join(bad("Concurrency", float64(o.Concurrency)), bad("Rate", o.Rate),
+		bad("Burst", float64(o.Burst)), bad("LinkRatePerMinute", o.LinkRatePerMinute))
+}
+
 type bulkOp func(ctx context.Context, id string, opts []CallOption) (*Link, error)
 
 func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, method string, op bulkOp) (BulkSummary, error) {
@@ -168,19 +184,16 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	if ids == nil {
 		return BulkSummary{}, errors.New("moneykit: bulk: nil IDSource")
 	}
-	if math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
-		return BulkSummary{}, fmt.Errorf("moneykit: bulk: Rate %v is not a number of requests per second", opts.Rate)
+	if err := opts.check(); err != nil {
+		return BulkSummary{}, err
 	}
-	if opts.CallTimeout < 0 {
-		return BulkSummary{}, fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", opts.CallTimeout)
-	}
-	if opts.Concurrency <= 0 {
+	if opts.Concurrency == 0 {
 		opts.Concurrency = 8
 	}
-	if opts.Rate <= 0 {
+	if opts.Rate == 0 {
 		opts.Rate = AppRatePerMinute / 60.0
 	}
-	if opts.Burst <= 0 {
+	if opts.Burst == 0 {
 		opts.Burst = 1
 	}
 	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter)

@@ -447,18 +447,33 @@ func TestBulkAdaptsToTheServersLimit(t *testing.T) {
 	}
 }
 
-// Options that make no sense are refused before anything is sent.
+// Options that make no sense are refused before anything is sent: none silently becomes
+// a default.
 func TestBulkRefusesBadOptions(t *testing.T) {
 	srv, c, ids, done := bulkEnv(t, 2, nil)
 	defer done()
-	for _, opts := range []wrapper.BulkOptions{
-		{Rate: math.NaN()},
-		{Rate: math.Inf(1)},
-		{CallTimeout: -time.Second},
+	for _, tc := range []struct {
+		opts   wrapper.BulkOptions
+		update bool // LinkRatePerMinute is UpdateLinks' only
+	}{
+		{opts: wrapper.BulkOptions{Rate: math.NaN()}},
+		{opts: wrapper.BulkOptions{Rate: math.Inf(1)}},
+		{opts: wrapper.BulkOptions{CallTimeout: -time.Second}},
+		{opts: wrapper.BulkOptions{Concurrency: -1}},
+		{opts: wrapper.BulkOptions{Rate: -5}},
+		{opts: wrapper.BulkOptions{Burst: -3}},
+		{opts: wrapper.BulkOptions{LinkRatePerMinute: -1}, update: true},
+		{opts: wrapper.BulkOptions{LinkRatePerMinute: math.NaN()}, update: true},
 	} {
-		sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
+		var sum wrapper.BulkSummary
+		var err error
+		if tc.update {
+			sum, err = c.UpdateLinks(context.Background(), wrapper.IDsFromSlice(ids), wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")}, tc.opts)
+		} else {
+			sum, err = c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), tc.opts)
+		}
 		if err == nil || sum != (wrapper.BulkSummary{}) {
-			t.Errorf("%+v: summary %+v, err %v; want an error", opts, sum, err)
+			t.Errorf("%+v: summary %+v, err %v; want an error", tc.opts, sum, err)
 		}
 	}
 	if n := len(srv.Requests()); n != 0 {
