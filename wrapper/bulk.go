@@ -108,6 +108,13 @@ type BulkOptions struct {
 	Skip func(id string) bool
 	// OnResult, if set, gets every id's outcome as it happens, one call at a time.
 	OnResult func(BulkResult)
+	// Stop, if set, stops the run gracefully when closed (on a signal, say): no more ids
+	// are read from the IDSource (its Next's context ends), an id read but not sent yet
+	// (waiting for the rate limit, a Limiter or a 429 pause) is BulkNotAttempted, and
+	// requests already sent finish, their retries included, bounded by CallTimeout and
+	// the attempt timeout. The run then returns its summary, with no error for the stop.
+	// Unlike cancelling ctx, it abandons no request in flight.
+	Stop <-chan struct{}
 	// CallOptions apply to every call (retries, attempt timeout, longest Retry-After).
 	CallOptions []CallOption
 }
@@ -121,7 +128,8 @@ type BulkOptions struct {
 // never above BulkOptions.Rate. See the adaptive rate in the README.
 //
 // When ctx is cancelled, the run stops within the time a request takes to notice, and
-// every id it read is reported: done, failed, cancelled or not attempted.
+// every id it read is reported: done, failed, cancelled or not attempted. To stop without
+// abandoning the requests in flight (on a signal, say), close BulkOptions.Stop instead.
 //
 // The run stops when continuing cannot succeed: a call fails with ErrAccessTokenExpired
 // or ErrUnauthorized and the client cannot get a new token (New's fixed token,
@@ -198,6 +206,15 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	}
 	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter)
 	defer g.stop(nil)
+	if opts.Stop != nil {
+		go func() { // ends with the run at the latest (g.stop ends quitCtx)
+			select {
+			case <-opts.Stop:
+				g.quit(errStopped)
+			case <-g.quitCtx.Done():
+			}
+		}()
+	}
 	if opts.LinkRatePerMinute > 0 {
 		// "4 per minute" allows the 4 at once, as MoneyKit's own window does.
 		g.linkRL, g.burstL = rate.Limit(opts.LinkRatePerMinute/60), max(1, int(opts.LinkRatePerMinute))
@@ -239,7 +256,7 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 			notSent(id, runEnded(ctx))
 			return
 		}
-		if err := g.stopped(); err != nil {
+		if err := g.quitting(); err != nil {
 			notSent(id, err)
 			return
 		}
@@ -279,12 +296,16 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 		}()
 	}
 
+	// The ids are read with a context that also ends when the run takes no more.
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	defer context.AfterFunc(g.quitCtx, stopFeed)()
 	var readErr error
 feed:
-	for g.stopped() == nil {
-		id, ok, err := ids.Next(ctx)
+	for g.quitting() == nil {
+		id, ok, err := ids.Next(feedCtx)
 		if err != nil && !errors.Is(err, io.EOF) {
-			if ctx.Err() == nil {
+			if feedCtx.Err() == nil {
 				readErr = fmt.Errorf("moneykit: bulk: reading ids: %w", err)
 			}
 			break
@@ -307,8 +328,8 @@ feed:
 		case <-ctx.Done():
 			notSent(id, runEnded(ctx))
 			break feed
-		case <-g.stopCtx.Done():
-			notSent(id, g.stopped())
+		case <-g.quitCtx.Done():
+			notSent(id, g.quitting())
 			break feed
 		}
 	}
@@ -329,13 +350,16 @@ func notSentWhy(ctx, cctx context.Context, g *runGate, cg *gate, timeout time.Du
 	switch {
 	case ctx.Err() != nil:
 		return runEnded(ctx)
-	case g.stopped() != nil:
-		return g.stopped()
+	case g.quitting() != nil:
+		return g.quitting()
 	case cctx.Err() != nil:
 		return fmt.Errorf("CallTimeout (%v) passed: %w", timeout, cctx.Err())
 	}
 	return cg.waitErr // the rate limit could not grant a request in time, or the Limiter failed
 }
+
+// errStopped is why an id was not sent after BulkOptions.Stop was closed.
+var errStopped = errors.New("run stopped: BulkOptions.Stop was closed")
 
 // runEnded says that the run's context ended, and how.
 func runEnded(ctx context.Context) error {
