@@ -489,3 +489,22 @@ func TestServeForgetsRequests(t *testing.T) {
 		t.Errorf("%d log lines, want 5:\n%s", n, log.String())
 	}
 }
+
+// A client secret sent to POST /auth/token must not be logged, even when the secret is
+// not the server's (a real one sent to the fake by mistake) and the form is malformed.
+func TestServeLogsClientSecretOfMalformedForm(t *testing.T) {
+	s := startServe(t, "--client-id", "cid", "--client-secret", "right-secret")
+	for _, body := range []string{
+		"grant_type=client_credentials&client_id=cid&client_secret=PRODsecretAAA111&a=%zz",
+		"grant_type=client_credentials&client_id=cid&client_secret=PRODsecretBBB222;x",
+	} {
+		do(t, http.MethodPost, s.url+"/auth/token", "", "application/x-www-form-urlencoded", body)
+	}
+	s.stop()
+	log := s.stderr.String()
+	for _, leak := range []string{"PRODsecretAAA111", "PRODsecretBBB222"} {
+		if strings.Contains(log, leak) {
+			t.Errorf("the log shows the client secret %q:\n%s", leak, log)
+		}
+	}
+}

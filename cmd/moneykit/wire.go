@@ -81,9 +81,20 @@ func (r *redactor) learn(body []byte) {
 			}
 		}
 	}
-	form, _ := url.ParseQuery(string(body)) // the pairs that parse, even if some do not
-	for _, k := range secretKeys {
-		r.add(form[k]...)
+	// A form, read leniently: url.ParseQuery drops a pair it cannot decode (a stray %zz,
+	// a ;), and a dropped pair may be the one that holds the secret.
+	for _, pair := range strings.FieldsFunc(string(body), func(c rune) bool { return c == '&' || c == ';' }) {
+		k, v, _ := strings.Cut(pair, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if !slices.ContainsFunc(secretKeys, func(sk string) bool { return strings.EqualFold(k, sk) }) {
+			continue
+		}
+		r.add(v)
+		if uv, err := url.QueryUnescape(v); err == nil {
+			r.add(uv)
+		}
 	}
 }
 
