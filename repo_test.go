@@ -177,3 +177,16 @@ func TestMakeHelpListsEveryTarget(t *testing.T) {
 		t.Fatalf("found %d targets in the Makefile: the check reads it wrong", n)
 	}
 }
+
+// Build outputs are ignored wherever a newcomer builds: `go build` at the root, or inside
+// cmd/moneykit, so `git add -A` cannot stage a binary.
+func TestBuildOutputsIgnored(t *testing.T) {
+	if err := exec.Command("git", "rev-parse", "--git-dir").Run(); err != nil {
+		t.Skipf("not a git checkout (%v): nothing to check", err)
+	}
+	for _, path := range []string{"moneykit", "cmd/moneykit/moneykit", "moneykit.exe", "cmd/moneykit/moneykit.exe", "wrapper.test"} {
+		if err := exec.Command("git", "check-ignore", "-q", "--no-index", path).Run(); err != nil {
+			t.Errorf("%s (a build output) is not ignored by .gitignore: %v", path, err)
+		}
+	}
+}

@@ -82,12 +82,13 @@ type BulkSummary struct {
 }
 
 // BulkOptions configure UpdateLinks and DeleteLinks. The zero value uses MoneyKit's
-// documented limits.
+// documented limits: a field left zero takes its default, and a negative, NaN or infinite
+// one is refused (the run returns an error and sends nothing).
 type BulkOptions struct {
 	// Concurrency is how many requests may be in flight at once (default 8).
 	Concurrency int
 	// Rate is the most requests per second of the run, every attempt counted (default
-	// AppRatePerMinute/60; NaN and infinity are refused). Burst is how many may go at once (default 1). The run lowers
+	// AppRatePerMinute/60). Burst is how many may go at once (default 1). The run lowers
 	// its rate when the server answers 429, and raises it again, up to Rate, when the
 	// 429s stop.
 	Rate  float64
@@ -107,6 +108,13 @@ type BulkOptions struct {
 	Skip func(id string) bool
 	// OnResult, if set, gets every id's outcome as it happens, one call at a time.
 	OnResult func(BulkResult)
+	// Stop, if set, stops the run gracefully when closed (on a signal, say): no more ids
+	// are read from the IDSource (its Next's context ends), an id read but not sent yet
+	// (waiting for the rate limit, a Limiter or a 429 pause) is BulkNotAttempted, and
+	// requests already sent finish, their retries included, bounded by CallTimeout and
+	// the attempt timeout. The run then returns its summary, with no error for the stop.
+	// Unlike cancelling ctx, it abandons no request in flight.
+	Stop <-chan struct{}
 	// CallOptions apply to every call (retries, attempt timeout, longest Retry-After).
 	CallOptions []CallOption
 }
@@ -120,7 +128,8 @@ type BulkOptions struct {
 // never above BulkOptions.Rate. See the adaptive rate in the README.
 //
 // When ctx is cancelled, the run stops within the time a request takes to notice, and
-// every id it read is reported: done, failed, cancelled or not attempted.
+// every id it read is reported: done, failed, cancelled or not attempted. To stop without
+// abandoning the requests in flight (on a signal, say), close BulkOptions.Stop instead.
 //
 // The run stops when continuing cannot succeed: a call fails with ErrAccessTokenExpired
 // or ErrUnauthorized and the client cannot get a new token (New's fixed token,
@@ -155,6 +164,24 @@ func (c *Client) DeleteLinks(ctx context.Context, ids IDSource, opts BulkOptions
 	})
 }
 
+// check refuses options that make no sense: only zero means "the default".
+func (o BulkOptions) check() error {
+	bad := func(name string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("moneykit: bulk: %s %v is not a positive number (0 for the default)", name, v)
+		}
+		return nil
+	}
+	if o.CallTimeout < 0 {
+		return fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", o.CallTimeout)
+	}
+	if err := applyCallOptions(&callConfig{}, o.CallOptions); err != nil {
+		return err // every call would fail the same way
+	}
+	return errors.Join(bad("Concurrency", float64(o.Concurrency)), bad("Rate", o.Rate),
+		bad("Burst", float64(o.Burst)), bad("LinkRatePerMinute", o.LinkRatePerMinute))
+}
+
 type bulkOp func(ctx context.Context, id string, opts []CallOption) (*Link, error)
 
 func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, method string, op bulkOp) (BulkSummary, error) {
@@ -168,26 +195,29 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	if ids == nil {
 		return BulkSummary{}, errors.New("moneykit: bulk: nil IDSource")
 	}
-	if math.IsNaN(opts.Rate) || math.IsInf(opts.Rate, 0) {
-		return BulkSummary{}, fmt.Errorf("moneykit: bulk: Rate %v is not a number of requests per second", opts.Rate)
+	if err := opts.check(); err != nil {
+		return BulkSummary{}, err
 	}
-	if opts.CallTimeout < 0 {
-		return BulkSummary{}, fmt.Errorf("moneykit: bulk: CallTimeout %v is negative", opts.CallTimeout)
-	}
-	if err := applyCallOptions(&callConfig{}, opts.CallOptions); err != nil {
-		return BulkSummary{}, err // every call would fail the same way
-	}
-	if opts.Concurrency <= 0 {
+	if opts.Concurrency == 0 {
 		opts.Concurrency = 8
 	}
-	if opts.Rate <= 0 {
+	if opts.Rate == 0 {
 		opts.Rate = AppRatePerMinute / 60.0
 	}
-	if opts.Burst <= 0 {
+	if opts.Burst == 0 {
 		opts.Burst = 1
 	}
 	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter)
 	defer g.stop(nil)
+	if opts.Stop != nil {
+		go func() { // ends with the run at the latest (g.stop ends quitCtx)
+			select {
+			case <-opts.Stop:
+				g.quit(errStopped)
+			case <-g.quitCtx.Done():
+			}
+		}()
+	}
 	if opts.LinkRatePerMinute > 0 {
 		// "4 per minute" allows the 4 at once, as MoneyKit's own window does.
 		g.linkRL, g.burstL = rate.Limit(opts.LinkRatePerMinute/60), max(1, int(opts.LinkRatePerMinute))
@@ -229,7 +259,7 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 			notSent(id, runEnded(ctx))
 			return
 		}
-		if err := g.stopped(); err != nil {
+		if err := g.quitting(); err != nil {
 			notSent(id, err)
 			return
 		}
@@ -269,12 +299,16 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 		}()
 	}
 
+	// The ids are read with a context that also ends when the run takes no more.
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	defer stopFeed()
+	defer context.AfterFunc(g.quitCtx, stopFeed)()
 	var readErr error
 feed:
-	for g.stopped() == nil {
-		id, ok, err := ids.Next(ctx)
+	for g.quitting() == nil {
+		id, ok, err := ids.Next(feedCtx)
 		if err != nil && !errors.Is(err, io.EOF) {
-			if ctx.Err() == nil {
+			if feedCtx.Err() == nil {
 				readErr = fmt.Errorf("moneykit: bulk: reading ids: %w", err)
 			}
 			break
@@ -297,8 +331,8 @@ feed:
 		case <-ctx.Done():
 			notSent(id, runEnded(ctx))
 			break feed
-		case <-g.stopCtx.Done():
-			notSent(id, g.stopped())
+		case <-g.quitCtx.Done():
+			notSent(id, g.quitting())
 			break feed
 		}
 	}
@@ -319,13 +353,16 @@ func notSentWhy(ctx, cctx context.Context, g *runGate, cg *gate, timeout time.Du
 	switch {
 	case ctx.Err() != nil:
 		return runEnded(ctx)
-	case g.stopped() != nil:
-		return g.stopped()
+	case g.quitting() != nil:
+		return g.quitting()
 	case cctx.Err() != nil:
 		return fmt.Errorf("CallTimeout (%v) passed: %w", timeout, cctx.Err())
 	}
 	return cg.waitErr // the rate limit could not grant a request in time, or the Limiter failed
 }
+
+// errStopped is why an id was not sent after BulkOptions.Stop was closed.
+var errStopped = errors.New("run stopped: BulkOptions.Stop was closed")
 
 // runEnded says that the run's context ended, and how.
 func runEnded(ctx context.Context) error {

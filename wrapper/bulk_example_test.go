@@ -87,3 +87,23 @@ func Example_sharedLimiter() {
 	// every link handled: true
 	// every request granted by the store: true
 }
+
+// Stop a run gracefully, as on Ctrl-C: close BulkOptions.Stop. No more ids are read or
+// sent, the requests already sent finish, and the summary counts every id read. In a
+// program, Stop is the Done channel of signal.NotifyContext's context, and the run's own
+// context stays uncancelled so that no request in flight is abandoned; here the run is
+// stopped after its first id.
+func ExampleBulkOptions_stop() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+	stop := make(chan struct{})
+	var once sync.Once
+	sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(srv.LinkIDs()), wrapper.BulkOptions{
+		Concurrency: 1,
+		Rate:        1, // one request a second: the next id waits, and is not sent
+		Stop:        stop,
+		OnResult:    func(wrapper.BulkResult) { once.Do(func() { close(stop) }) },
+	})
+	fmt.Println("done:", sum.Done, "requests sent:", len(srv.Requests()), "error:", err)
+	// Output: done: 1 requests sent: 1 error: <nil>
+}

@@ -3,6 +3,8 @@ package wrapper_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,5 +180,89 @@ func TestBulkCancellation(t *testing.T) {
 		if len(st) != 1 {
 			t.Errorf("%s reported %v", id, st)
 		}
+	}
+}
+
+// IDsFromReader reads ids under the line rule of ids files: a BOM (a file saved by
+// Notepad), CRLF, surrounding spaces, blank and # lines, and an over-long line reported
+// with its number. The input comes through a pipe, as stdin does.
+func TestIDsFromReaderLineRule(t *testing.T) {
+	long := strings.Repeat("k", wrapper.MaxLinkIDLen+2000)
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+		err      string // in the error after the ids
+	}{
+		{"BOM and CRLF", "\ufeffmk_bom_1\r\nmk_2\r\n", []string{"mk_bom_1", "mk_2"}, ""},
+		{"spaces, blank and # lines, no last \\n", "  mk_a \n\n# note\n\tmk_b\t\n   \nmk_c", []string{"mk_a", "mk_b", "mk_c"}, ""},
+		{"a BOM only at the start", "mk_a\n\ufeffmk_b\n", []string{"mk_a", "\ufeffmk_b"}, ""},
+		{"over-long line", "mk_a\n\n" + long + "\nmk_b\n", []string{"mk_a"}, "line 3: line too long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := wrapper.IDsFromReader(pipeReader(tc.in))
+			var got []string
+			for {
+				id, ok, err := src.Next(context.Background())
+				if err != nil {
+					if tc.err == "" || !strings.Contains(err.Error(), tc.err) {
+						t.Errorf("error %v, want one with %q", err, tc.err)
+					}
+					break
+				}
+				if !ok {
+					if tc.err != "" {
+						t.Errorf("no error; want one with %q", tc.err)
+					}
+					break
+				}
+				got = append(got, id)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("ids %.60q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// pipeReader yields s through a pipe, in one write, then closes it.
+func pipeReader(s string) io.Reader {
+	r, w := io.Pipe()
+	go func() { io.WriteString(w, s); w.Close() }()
+	return r
+}
+
+// A bulk run over IDsFromReader(os.Stdin) (a pipe that stays open) must end when its
+// context is cancelled, as UpdateLinks documents ("When ctx is cancelled, the run stops"),
+// or when BulkOptions.Stop is closed, even while reading the ids blocks.
+func TestIDsFromReaderObeysContext(t *testing.T) {
+	for _, byStop := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stop %v", byStop), func(t *testing.T) {
+			_, c, ids := bulkFake(t, 1)
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { io.WriteString(pw, ids[0]+"\n") }() // one id, then the pipe stays open
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stop := make(chan struct{})
+			done := make(chan wrapper.BulkSummary, 1)
+			go func() {
+				sum, _ := c.DeleteLinks(ctx, wrapper.IDsFromReader(pr), wrapper.BulkOptions{Rate: 1000, Stop: stop})
+				done <- sum
+			}()
+			time.Sleep(300 * time.Millisecond)
+			if byStop {
+				close(stop)
+			} else {
+				cancel()
+			}
+			select {
+			case sum := <-done:
+				if sum.Done != 1 {
+					t.Errorf("summary %+v: the id before the blocked read was not done", sum)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatal("DeleteLinks still blocked reading ids 2 s after it was told to stop")
+			}
+		})
 	}
 }

@@ -325,6 +325,62 @@ func TestBulkStopsWhenTheTokenCannotBeRenewed(t *testing.T) {
 	}
 }
 
+// Closing BulkOptions.Stop ends a run gracefully: no id is read or sent after it, the ids
+// waiting for the rate limit are not attempted, and a request sent before it finishes,
+// its retry included (sent after the stop).
+func TestBulkStopIsGraceful(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, c, ids, done := bulkEnv(t, 40, nil)
+	defer done()
+	// The first request answers 503 late, so that it is in flight at the stop and retried
+	// after it.
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 503, Latency: 400 * time.Millisecond})
+	stop := make(chan struct{})
+	var stopAt time.Time
+	var res results
+	var read atomic.Int32
+	sum, err := c.DeleteLinks(context.Background(), countIDs{wrapper.IDsFromSlice(ids), &read}, wrapper.BulkOptions{
+		Concurrency: 4, Rate: 10, Stop: stop,
+		OnResult: func(r wrapper.BulkResult) {
+			if res.add(r); len(res.get()) == 1 {
+				stopAt = time.Now()
+				close(stop)
+			}
+		}})
+	got := res.get()
+	if err != nil || sum.Done < 2 || sum.NotAttempted < 1 || sum.Failed+sum.Cancelled != 0 || int(read.Load()) != len(got) || len(got) > 2+4+1 {
+		t.Fatalf("summary %+v for %d results, %d ids read, err %v; want done and not attempted only, no id read after the stop", sum, len(got), read.Load(), err)
+	}
+	sent := map[string]int{}
+	faulted, retried := "", ""
+	for _, r := range srv.Requests() {
+		if r.Time.After(stopAt) && sent[r.LinkID] == 0 {
+			t.Errorf("%s first sent %v after the stop", r.LinkID, r.Time.Sub(stopAt))
+		}
+		if r.Time.After(stopAt) {
+			retried = r.LinkID
+		}
+		if r.Status == 503 {
+			faulted = r.LinkID
+		}
+		sent[r.LinkID]++
+	}
+	if faulted == "" {
+		t.Error("no request got the 503")
+	}
+	for _, r := range got {
+		if (r.Status == wrapper.BulkNotAttempted) == (sent[r.LinkID] > 0) {
+			t.Errorf("%s: %v, sent %d times", r.LinkID, r.Status, sent[r.LinkID])
+		}
+		if r.Status == wrapper.BulkNotAttempted && !strings.Contains(fmt.Sprint(r.Err), "BulkOptions.Stop") {
+			t.Errorf("%s: Err = %v, want the reason: the run was stopped", r.LinkID, r.Err)
+		}
+		if r.LinkID == faulted && (r.Status != wrapper.BulkDone || retried != faulted) {
+			t.Errorf("%s (503 after the stop): %v, retried after the stop: %q; want its retry sent, and done", r.LinkID, r.Status, retried)
+		}
+	}
+}
+
 // countIDs counts the ids read from src.
 type countIDs struct {
 	src wrapper.IDSource
@@ -447,20 +503,35 @@ func TestBulkAdaptsToTheServersLimit(t *testing.T) {
 	}
 }
 
-// Options that make no sense are refused before anything is sent.
+// Options that make no sense are refused before anything is sent: none silently becomes
+// a default.
 func TestBulkRefusesBadOptions(t *testing.T) {
 	srv, c, ids, done := bulkEnv(t, 2, nil)
 	defer done()
-	for _, opts := range []wrapper.BulkOptions{
-		{Rate: math.NaN()},
-		{Rate: math.Inf(1)},
-		{CallTimeout: -time.Second},
-		{CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(-1)}},
-		{CallOptions: []wrapper.CallOption{nil}},
+	for _, tc := range []struct {
+		opts   wrapper.BulkOptions
+		update bool // LinkRatePerMinute is UpdateLinks' only
+	}{
+		{opts: wrapper.BulkOptions{Rate: math.NaN()}},
+		{opts: wrapper.BulkOptions{Rate: math.Inf(1)}},
+		{opts: wrapper.BulkOptions{CallTimeout: -time.Second}},
+		{opts: wrapper.BulkOptions{Concurrency: -1}},
+		{opts: wrapper.BulkOptions{Rate: -5}},
+		{opts: wrapper.BulkOptions{Burst: -3}},
+		{opts: wrapper.BulkOptions{LinkRatePerMinute: -1}, update: true},
+		{opts: wrapper.BulkOptions{LinkRatePerMinute: math.NaN()}, update: true},
+		{opts: wrapper.BulkOptions{CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(-1)}}},
+		{opts: wrapper.BulkOptions{CallOptions: []wrapper.CallOption{nil}}},
 	} {
-		sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
+		var sum wrapper.BulkSummary
+		var err error
+		if tc.update {
+			sum, err = c.UpdateLinks(context.Background(), wrapper.IDsFromSlice(ids), wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")}, tc.opts)
+		} else {
+			sum, err = c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), tc.opts)
+		}
 		if err == nil || sum != (wrapper.BulkSummary{}) {
-			t.Errorf("%+v: summary %+v, err %v; want an error", opts, sum, err)
+			t.Errorf("%+v: summary %+v, err %v; want an error", tc.opts, sum, err)
 		}
 	}
 	if n := len(srv.Requests()); n != 0 {

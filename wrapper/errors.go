@@ -64,7 +64,9 @@ var (
 )
 
 // ValidationError is one entry of a validation_failed error: where the bad value is (for
-// example ["body", "webhook"]; list indexes are numbers), why, and the error type.
+// example ["body", "webhook"]; list indexes are numbers), why, and the error type. Each
+// Location element is a string or a float64; any other JSON value a server puts there is
+// given as its JSON text. Secrets a server repeats are redacted from every field.
 type ValidationError struct {
 	Location []any  `json:"location"`
 	Message  string `json:"message"`

@@ -42,11 +42,16 @@ type runGate struct {
 
 	stopCtx context.Context // done when the run stops sending
 	stop    context.CancelCauseFunc
+	// quitCtx is done when no new id may be sent: the run stopped, or BulkOptions.Stop
+	// was closed. A call already sent waits for its retries on stopCtx alone.
+	quitCtx context.Context
+	quit    context.CancelCauseFunc
 }
 
 func newRunGate(key string, r float64, burst int, user Limiter) *runGate {
 	g := &runGate{key: key, lim: rate.NewLimiter(rate.Limit(r), burst), user: user, ctl: newAdaptive(r, burst, time.Now()), turn: make(chan struct{}, 1)}
 	g.stopCtx, g.stop = context.WithCancelCause(context.Background())
+	g.quitCtx, g.quit = context.WithCancelCause(g.stopCtx)
 	return g
 }
 
@@ -60,11 +65,16 @@ func (g *runGate) call() *gate {
 }
 
 // stopped returns why the run stopped sending, or nil.
-func (g *runGate) stopped() error {
-	if g.stopCtx.Err() == nil {
+func (g *runGate) stopped() error { return causeOf(g.stopCtx) }
+
+// quitting returns why the run sends no new id, or nil.
+func (g *runGate) quitting() error { return causeOf(g.quitCtx) }
+
+func causeOf(ctx context.Context) error {
+	if ctx.Err() == nil {
 		return nil
 	}
-	return context.Cause(g.stopCtx)
+	return context.Cause(ctx)
 }
 
 // observe takes note of an answer: every 429 is counted and lowers the shared rate, and
@@ -114,23 +124,28 @@ type gate struct {
 
 // wait blocks until one attempt may go: the shared pause is over, and the link's limit,
 // the run's rate and the user's Limiter grant it. It fails at once when the pause or the
-// rate would outlast ctx's deadline, and when the run stops.
+// rate would outlast ctx's deadline, and when the run stops; for a call not sent yet,
+// also when the run takes no more ids (BulkOptions.Stop).
 func (c *gate) wait(ctx context.Context) (err error) {
 	defer func() { c.waitErr = err }()
 	g := c.run
-	if err := g.stopped(); err != nil {
+	stopCtx := g.quitCtx
+	if c.sent {
+		stopCtx = g.stopCtx // a request sent may retry until the run stops
+	}
+	if err := causeOf(stopCtx); err != nil {
 		return err
 	}
 	// One context for the waits that also ends when the run stops.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer context.AfterFunc(g.stopCtx, cancel)()
+	defer context.AfterFunc(stopCtx, cancel)()
 	why := func(err error) error {
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case g.stopped() != nil:
-			return g.stopped()
+		case causeOf(stopCtx) != nil:
+			return causeOf(stopCtx)
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			return err
 		}
@@ -150,7 +165,7 @@ func (c *gate) wait(ctx context.Context) (err error) {
 		}
 		if g.user != nil {
 			if err := g.user.Wait(wctx, g.key); err != nil {
-				if ctx.Err() != nil || g.stopped() != nil {
+				if ctx.Err() != nil || causeOf(stopCtx) != nil {
 					return why(err)
 				}
 				return fmt.Errorf("the Limiter could not grant a request: %w", err)

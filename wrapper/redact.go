@@ -90,7 +90,13 @@ func (r *redactor) redact(s string) string {
 }
 
 // redactError removes secrets from every field of e that holds server text, and returns e.
+// It also gives every validation location element the type ValidationError documents.
 func (r *redactor) redactError(e *Error) *Error {
+	for i := range e.ValidationErrors {
+		for j, l := range e.ValidationErrors[i].Location {
+			e.ValidationErrors[i].Location[j] = redactLocationElem(l, r)
+		}
+	}
 	if r == nil {
 		return e
 	}
@@ -108,14 +114,26 @@ func (r *redactor) redactError(e *Error) *Error {
 	for i := range e.ValidationErrors {
 		v := &e.ValidationErrors[i]
 		v.Message, v.Type = r.redact(v.Message), r.redact(v.Type)
-		for j, l := range v.Location {
-			if s, ok := l.(string); ok {
-				v.Location[j] = r.redact(s)
-			}
-		}
 	}
 	e.Err = r.error(e.Err)
 	return e
+}
+
+// redactLocationElem returns a validation error's location element without secrets: a
+// number as it is, a string redacted, and any other JSON value (an object, a list) as its
+// JSON text, redacted, so that no element prints a secret.
+func redactLocationElem(l any, r *redactor) any {
+	switch l := l.(type) {
+	case float64, json.Number:
+		return l
+	case string:
+		return r.redact(l)
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return redacted // not a decoded JSON value: nothing to show safely
+	}
+	return r.redact(string(b))
 }
 
 // error returns err, or, when its text holds a secret (net/http quotes a malformed header

@@ -94,6 +94,11 @@ func TestServerEchoesAreRedacted(t *testing.T) {
 			jsonReply(w, 422, map[string]any{"error_code": "api_error.request.validation_failed", "error_message": "Request validation failed.",
 				"validation_errors": []map[string]any{{"location": []any{"header", s, 0}, "message": "unexpected value " + s, "type": "value_error." + url.QueryEscape(s)}}})
 		}},
+		{"validation_errors, location objects and lists", func(w http.ResponseWriter, _ *http.Request, s string) {
+			// A location element may be any JSON value; each is printed, so each is redacted.
+			jsonReply(w, 422, map[string]any{"error_code": "api_error.request.validation_failed", "error_message": "bad",
+				"validation_errors": []map[string]any{{"location": []any{"body", map[string]any{"auth": "Bearer " + s}, []any{s}, true, nil}, "message": "x", "type": "y"}}})
+		}},
 		{"documentation_url, link_error_code, unknown error_code", func(w http.ResponseWriter, _ *http.Request, s string) {
 			jsonReply(w, 422, map[string]any{"error_code": "api_error." + s, "error_message": "x",
 				"documentation_url": "https://docs.example/?t=" + url.QueryEscape(s), "link_error_code": s})

@@ -126,29 +126,28 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 
-	// The first signal cancels ctx: the run stops taking ids, and the requests in flight
-	// go on (each bounded by --timeout) so that their outcome is known and journaled.
-	// runCtx ends only when the journal cannot be written: then nothing more may be done.
+	// The first signal cancels ctx, which closes BulkOptions.Stop: the run reads and sends
+	// no more ids, and the requests in flight go on (each bounded by --timeout) so that
+	// their outcome is known and journaled. runCtx ends only when the journal cannot be
+	// written: then nothing more may be done.
 	runCtx, stopRun := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer stopRun(nil)
-	readerDone := make(chan struct{})
-	defer close(readerDone)
-	ids := newIDLines(in, inName, ctx.Done(), readerDone)
+	ids := namedIDs{wrapper.IDsFromReader(in), inName}
 
 	bar := newProgress(stderr, total)
 	var mu sync.Mutex
 	var failures []string
-	unrecorded := 0 // done after the journal failed
+	unrecorded := 0 // done, and not in the journal: its record failed, or came after that
 	bopts := wrapper.BulkOptions{
 		Concurrency: concurrency,
 		Rate:        perMinute / 60,
 		CallTimeout: o.timeout, // per id, as --timeout bounds the one call of update and delete
+		Stop:        ctx.Done(),
 		OnResult: func(r wrapper.BulkResult) {
 			if j != nil && (r.Status == wrapper.BulkDone || r.Status == wrapper.BulkFailed) {
 				if err := j.record(r); err != nil {
-					if runCtx.Err() == nil {
-						stopRun(err)
-					} else if r.Status == wrapper.BulkDone {
+					stopRun(err) // the first error stays the cause
+					if r.Status == wrapper.BulkDone {
 						unrecorded++
 					}
 				}

@@ -100,7 +100,10 @@ func (o *opts) connect(getenv func(string) string, stderr io.Writer) (*wrapper.C
 	}
 
 	red := &redactor{}
-	var rt http.RoundTripper = http.DefaultTransport
+	rt := o.transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
 	if id != "" {
 		red.add(secret)
 		red.addBasic(id, secret)

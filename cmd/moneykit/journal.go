@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/halyard-labs/moneykit-go/internal/lines"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
@@ -22,7 +23,7 @@ import (
 //	done	mk_1
 //	failed	mk_2	moneykit: PATCH /links/mk_2: 404 link_error.not_found: Link not found.
 //
-// Lines are read under the same rule as ids files (see lineReader). A run resumes a
+// Lines are read under the same rule as ids files (package internal/lines). A run resumes a
 // journal only if its header is the same; a last line without \n was cut short by a crash
 // and is cut off when the journal is opened.
 const (
@@ -132,21 +133,21 @@ func openJournal(path string, h journalHeader) (*journal, error) {
 // load reads the journal, checks its header against h, cuts off a torn last line, and
 // writes the header to a journal that has none yet.
 func (j *journal) load(h journalHeader, refuse func(string, ...any) error) error {
-	lr := newLineReader(j.f, maxJournalLine)
+	lr := lines.NewReader(j.f, maxJournalLine)
 	header := false
 	for {
-		line, complete, err := lr.next()
+		line, complete, err := lr.Next()
 		if err == io.EOF {
 			break
 		}
-		if errors.Is(err, errLineTooLong) {
+		if errors.Is(err, lines.ErrTooLong) {
 			return refuse("%v", err)
 		}
 		if err != nil {
 			return err
 		}
 		if !complete {
-			j.torn = lr.n // a crash mid-write: not a record
+			j.torn = lr.Line() // a crash mid-write: not a record
 			break
 		}
 		if !header {
@@ -160,7 +161,7 @@ func (j *journal) load(h journalHeader, refuse func(string, ...any) error) error
 		id, _, _ := strings.Cut(rest, "\t")
 		switch {
 		case id == "" || (status != "done" && status != "failed"):
-			return refuse("line %d: not a journal record (want done<TAB>id or failed<TAB>id<TAB>reason): %.80q", lr.n, line)
+			return refuse("line %d: not a journal record (want done<TAB>id or failed<TAB>id<TAB>reason): %.80q", lr.Line(), line)
 		case status == "done":
 			j.done[maphash.String(j.seed, id)] = struct{}{}
 		}
@@ -169,8 +170,8 @@ func (j *journal) load(h journalHeader, refuse func(string, ...any) error) error
 	if err != nil {
 		return err
 	}
-	if st.Size() > lr.good { // bytes after the last \n: cut them off, never complete them
-		if err := j.f.Truncate(lr.good); err != nil {
+	if st.Size() > lr.Complete() { // bytes after the last \n: cut them off, never complete them
+		if err := j.f.Truncate(lr.Complete()); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
@@ -32,6 +33,8 @@ Usage:
   moneykit bulk update|delete --ids FILE|- [flags]
                                       the same for many links, at the rate limit, resumable
   moneykit demo                       walk through every operation on the embedded fake API
+  moneykit serve [flags]              run the fake MoneyKit API as a local server, for any language
+  moneykit spec-check <link-id>       check that the live API still answers as openapi.yaml says
   moneykit version                    print the version
   moneykit help [command]             show help
 
@@ -64,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "bulk":
 		return runBulk(ctx, rest, getenv, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "spec-check":
+		return runSpecCheck(ctx, rest, getenv, stdout, stderr)
 	case "update", "delete", "demo", "version":
 	case "--version", "-version":
 		cmd = "version"
@@ -162,7 +169,8 @@ type opts struct {
 	clientSecretFile string
 	baseURL          string
 	timeout          time.Duration
-	tokens           *tokenWatch // set by connect when it uses client credentials
+	tokens           *tokenWatch       // set by connect when it uses client credentials
+	transport        http.RoundTripper // under the client's own layers (nil: http.DefaultTransport); spec-check's capture
 }
 
 // flags defines the flags of a command: "update", "delete", "demo", "version", or a bulk

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -178,6 +179,34 @@ func TestCLIBulkSecondSignal(t *testing.T) {
 	}
 }
 
+// After the first signal the run stops taking ids and only lets the requests in flight
+// finish: ids a worker had taken but that still waited on the rate limit are not sent.
+func TestCLIBulkSignalSendsNoIDWaitingAtTheGate(t *testing.T) {
+	s, env, file, _ := bulkEnv(t, 10)
+	journal := filepath.Join(t.TempDir(), "journal")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	var out, errb bytes.Buffer
+	done := make(chan int)
+	go func() {
+		// 60 per minute: one request a second; 4 workers each take an id.
+		done <- run(ctx, []string{"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "60", "--concurrency", "4"},
+			func(k string) string { return env[k] }, &out, &errb)
+	}()
+	waitFor(t, "the first id to be done", func() bool { return len(journalIDs(t, journal)) >= 1 })
+	sentBefore := len(s.Requests())
+	signalled := time.Now()
+	cancel(stopSignal{syscall.SIGINT})
+	code := <-done
+	sentAfter := len(s.Requests())
+	t.Logf("exit %d after %v; stdout: %s", code, time.Since(signalled).Round(time.Millisecond), &out)
+	if sentAfter > sentBefore {
+		t.Errorf("%d requests were sent after SIGINT (%d before it): the run went on taking ids off the rate limit", sentAfter-sentBefore, sentBefore)
+	}
+	if code != 130 || strings.Contains(out.String(), " 0 not attempted") {
+		t.Errorf("exit %d, want 130, and the ids that waited counted as not attempted: %s", code, &out)
+	}
+}
+
 // Reading ids from a pipe that stays open stops at the signal, as in
 // (echo id; sleep 30) | moneykit bulk delete --ids -
 func TestCLIBulkStdinSignal(t *testing.T) {
@@ -204,37 +233,50 @@ func TestCLIBulkStdinSignal(t *testing.T) {
 }
 
 // A journal that fails mid-run (here: the file size limit, as a full disk would) stops the
-// run: it exits non-zero, sends nothing more than the requests in flight, and the journal
-// lists only ids the server carried out.
+// run: it exits non-zero, sends nothing more than the requests in flight, the journal
+// lists only ids the server carried out, and the message counts the done ids it could not
+// record, the one whose record failed included.
 func TestCLIBulkJournalWriteFails(t *testing.T) {
-	const n, concurrency, fit = 300, 4, 40
-	s, env, file, _ := bulkEnv(t, n)
-	journal := filepath.Join(t.TempDir(), "journal")
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
-	limit := len(header) + fit*len("done\tmk_cli_000000\n") + 5 // the 41st line is cut short
-	c := startCLI(t, env, []string{"MONEYKIT_TEST_FSIZE=" + strconv.Itoa(limit)},
-		"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000", "--concurrency", fmt.Sprint(concurrency))
-	c.start(t)
-	if !c.exited(20 * time.Second) {
-		t.Fatal("still running")
-	}
-	if c.code != exitInternal || !strings.Contains(c.stderr.String(), "must not do work it cannot record") || !strings.Contains(c.stderr.String(), journal) {
-		t.Errorf("exit %d, want %d\n%s", c.code, exitInternal, &c.stderr)
-	}
-	journaled := journalIDs(t, journal)
-	sent := len(s.Requests())
-	t.Logf("%d requests, %d journaled; stderr:\n%s", sent, len(journaled), &c.stderr)
-	if len(journaled) != fit || sent > fit+concurrency {
-		t.Errorf("%d requests after %d journaled ids: the run went on after the journal failed", sent, len(journaled))
-	}
-	for id := range journaled {
-		if l, _ := s.Link(id); l.State != api.LinkStateDeleted {
-			t.Errorf("%s journaled but not deleted", id)
-		}
-	}
-	// The resume cuts off the torn line and finishes the job.
-	r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000000")
-	if r.code != exitOK || !strings.Contains(r.stderr, "cut off line") {
-		t.Errorf("resume: exit %d %q %q", r.code, r.stdout, r.stderr)
+	for _, tc := range []struct{ concurrency, fit int }{{4, 40}, {1, 5}} {
+		t.Run(fmt.Sprintf("%d workers", tc.concurrency), func(t *testing.T) {
+			const n = 300
+			s, env, file, _ := bulkEnv(t, n)
+			journal := filepath.Join(t.TempDir(), "journal")
+			header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+			limit := len(header) + tc.fit*len("done\tmk_cli_000000\n") + 5 // the next line is cut short
+			c := startCLI(t, env, []string{"MONEYKIT_TEST_FSIZE=" + strconv.Itoa(limit)},
+				"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000", "--concurrency", fmt.Sprint(tc.concurrency))
+			c.start(t)
+			if !c.exited(20 * time.Second) {
+				t.Fatal("still running")
+			}
+			if c.code != exitInternal || !strings.Contains(c.stderr.String(), "must not do work it cannot record") || !strings.Contains(c.stderr.String(), journal) {
+				t.Errorf("exit %d, want %d\n%s", c.code, exitInternal, &c.stderr)
+			}
+			journaled := journalIDs(t, journal)
+			sent, deleted := len(s.Requests()), 0
+			for _, r := range s.Requests() {
+				if r.Status == 200 || r.Status == 204 {
+					deleted++
+				}
+			}
+			t.Logf("%d requests, %d deleted, %d journaled; stderr:\n%s", sent, deleted, len(journaled), &c.stderr)
+			if len(journaled) != tc.fit || sent > tc.fit+tc.concurrency {
+				t.Errorf("%d requests after %d journaled ids: the run went on after the journal failed", sent, len(journaled))
+			}
+			if deleted > len(journaled) && !strings.Contains(c.stderr.String(), "not recorded") {
+				t.Errorf("%d ids were carried out but %d journaled, and the message does not say any done id is unrecorded", deleted, len(journaled))
+			}
+			for id := range journaled {
+				if l, _ := s.Link(id); l.State != api.LinkStateDeleted {
+					t.Errorf("%s journaled but not deleted", id)
+				}
+			}
+			// The resume cuts off the torn line and finishes the job.
+			r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000000")
+			if r.code != exitOK || !strings.Contains(r.stderr, "cut off line") {
+				t.Errorf("resume: exit %d %q %q", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
 }

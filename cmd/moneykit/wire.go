@@ -66,20 +66,35 @@ func (r *redactor) redact(b []byte) []byte {
 func (r *redactor) redactString(s string) string { return string(r.redact([]byte(s))) }
 
 // learn adds the secrets a body carries: the tokens of a token answer, the client secret
-// of a token request's form.
+// of a token request's form. It reads every format x/oauth2 takes a token answer in
+// (JSON, whose keys Go matches in any case, and a form, which it reads when the answer
+// is form-encoded or text/plain), whatever the Content-Type says: learning too much hides
+// nothing that should show.
 func (r *redactor) learn(body []byte) {
 	body = bytes.TrimSpace(body)
+	secretKeys := []string{"access_token", "refresh_token", "id_token", "client_secret"}
 	var fields map[string]any
 	if json.Unmarshal(body, &fields) == nil {
-		for _, k := range []string{"access_token", "refresh_token", "id_token", "client_secret"} {
-			if s, ok := fields[k].(string); ok {
+		for k, v := range fields {
+			if s, ok := v.(string); ok && slices.ContainsFunc(secretKeys, func(sk string) bool { return strings.EqualFold(k, sk) }) {
 				r.add(s)
 			}
 		}
-		return
 	}
-	if form, err := url.ParseQuery(string(body)); err == nil {
-		r.add(form["client_secret"]...)
+	// A form, read leniently: url.ParseQuery drops a pair it cannot decode (a stray %zz,
+	// a ;), and a dropped pair may be the one that holds the secret.
+	for _, pair := range strings.FieldsFunc(string(body), func(c rune) bool { return c == '&' || c == ';' }) {
+		k, v, _ := strings.Cut(pair, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if !slices.ContainsFunc(secretKeys, func(sk string) bool { return strings.EqualFold(k, sk) }) {
+			continue
+		}
+		r.add(v)
+		if uv, err := url.QueryUnescape(v); err == nil {
+			r.add(uv)
+		}
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/halyard-labs/moneykit-go/moneykittest"
 )
 
 // The wire log hides credentials it was never told about: header values, a form's
@@ -62,5 +64,38 @@ func TestWireLoggerRedactsUnknownCredentials(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// x/oauth2 takes a token answer form-encoded (Content-Type
+// application/x-www-form-urlencoded or text/plain) and JSON whose keys differ in case,
+// and the client uses that token: -v must hide it whatever the answer's format.
+func TestWireLogTokenAnswerFormats(t *testing.T) {
+	const tok = "tokFORMabc123456789"
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"form-encoded", "application/x-www-form-urlencoded", "access_token=" + tok + "&token_type=bearer&expires_in=3600"},
+		{"text/plain form", "text/plain; charset=utf-8", "access_token=" + tok + "&token_type=bearer&expires_in=3600"},
+		{"JSON key in another case", "application/json", `{"Access_Token":"` + tok + `","token_type":"bearer","expires_in":3600}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				if r.URL.Path == "/auth/token" {
+					w.Header().Set("Content-Type", tc.contentType)
+					io.WriteString(w, tc.body)
+					return
+				}
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer srv.Close()
+			env := map[string]string{"MONEYKIT_BASE_URL": srv.URL, "MONEYKIT_CLIENT_ID": ccID, "MONEYKIT_CLIENT_SECRET": ccSecret}
+			r := runCLI(t, env, "delete", moneykittest.SeedLinkID, "-v")
+			if !strings.Contains(r.stderr, "Bearer [REDACTED]") {
+				t.Fatalf("the token was not used (exit %d):\n%s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, tok) {
+				t.Errorf("-v output shows the access token %q:\n%s", tok, r.stderr)
+			}
+		})
 	}
 }
