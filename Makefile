@@ -47,10 +47,18 @@ fuzz:
 BENCHCOUNT ?= 10
 
 ## bench: per-call cost of the wrapper and the generated client against plain net/http
-## (the floor), printed by benchstat as ratios to the floor
+## (the floor), printed by benchstat against the floor, then the wrapper against its
+## targets: time within 1.25x of the floor, allocations within the floor + 25
 bench:
 	$(GO) test -run='^$$' -bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' -benchmem -count=$(BENCHCOUNT) -cpu=1,2 ./wrapper > bench.out
 	$(GO) tool benchstat -col /impl bench.out
+	@echo; echo "wrapper vs floor (targets: time <= 1.25x, allocs <= floor + 25; n.s.: no significant difference)"
+	@$(GO) tool benchstat -format csv -col /impl bench.out 2>/dev/null | awk -F, ' \
+		$$1 == "" && $$2 ~ /\/op$$/ { unit = $$2; next } \
+		$$1 == "" || $$1 == "geomean" || NF < 10 { next } \
+		unit == "sec/op" { r = $$8 / $$2; t[$$1] = sprintf("time %.2fx%s%s", r, $$10 == "~" ? " (n.s.)" : "", r > 1.25 && $$10 != "~" ? " OVER" : ""); order[++n] = $$1 } \
+		unit == "allocs/op" { d = $$8 - $$2; a[$$1] = sprintf("allocs %d vs %d (%+d)%s", $$8, $$2, d, d > 25 ? " OVER" : "") } \
+		END { for (i = 1; i <= n; i++) printf "  %-28s %-22s %s\n", order[i], t[order[i]], a[order[i]] }'
 
 ## bench-bulk: bulk figures: 2,000 links at 100 req/s (with and without 2% 5xx faults);
 ## the adaptive rate: the client at 2x the server's limit (goodput-%, 429-%, failed) and
