@@ -74,11 +74,18 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 	}
 }
 
+// journalHeaderOn is the header of a run of cmd, without values, on env's API.
+func journalHeaderOn(env map[string]string, cmd string) journalHeader {
+	h := newJournalHeader(cmd, wrapper.UpdateParams{})
+	h.Target = env["MONEYKIT_BASE_URL"]
+	return h
+}
+
 // Journals this run cannot trust, or cannot write, are refused before anything is sent,
 // and left as they were.
 func TestCLIBulkJournalRefused(t *testing.T) {
 	s, env, file, ids := bulkEnv(t, 5)
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
@@ -134,7 +141,7 @@ func TestCLIBulkJournalRefused(t *testing.T) {
 func TestCLIBulkJournalReadOnly(t *testing.T) {
 	s, env, file, _ := bulkEnv(t, 5)
 	path := filepath.Join(t.TempDir(), "journal")
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	if err := os.WriteFile(path, []byte(header), 0o400); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +165,7 @@ func TestCLIBulkJournalReadOnly(t *testing.T) {
 func TestCLIBulkJournalTornLine(t *testing.T) {
 	s, env, file, ids := bulkEnv(t, 4)
 	path := filepath.Join(t.TempDir(), "journal")
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	torn := "done\t" + ids[1][:len(ids[1])-1] // the crash came mid-id
 	if err := os.WriteFile(path, []byte(header+"done\t"+ids[0]+"\n"+torn), 0o600); err != nil {
 		t.Fatal(err)
@@ -213,7 +220,7 @@ func TestLineRule(t *testing.T) {
 		t.Errorf("countIDs = %d, %v", n, err)
 	}
 
-	h := newJournalHeader("delete", wrapper.UpdateParams{})
+	h := journalHeaderOn(map[string]string{"MONEYKIT_BASE_URL": wrapper.DefaultBaseURL}, "delete")
 	path := filepath.Join(t.TempDir(), "journal")
 	content := "\uFEFF" + h.line() + "\r\n\r\n  done\tmk_a \r\n# note\r\n\tdone\tmk_b\r\n\n"
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
