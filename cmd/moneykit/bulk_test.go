@@ -161,8 +161,17 @@ func TestCLIBulkTokenExpires(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the run did not stop")
 	}
-	var sum map[string]float64
-	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum["not_attempted"] < 1 {
+	// --json: the summary, and the error object since the run failed.
+	var sum struct {
+		NotAttempted float64 `json:"not_attempted"`
+		Error        struct {
+			Kind      string
+			ExitCode  int    `json:"exit_code"`
+			ErrorCode string `json:"error_code"`
+		}
+	}
+	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.NotAttempted < 1 ||
+		sum.Error.Kind != "api" || sum.Error.ExitCode != exitAPI || sum.Error.ErrorCode != "api_error.auth.expired_access_token" {
 		t.Errorf("exit %d, want %d\nstdout: %s", r.code, exitAPI, r.stdout)
 	}
 	for _, want := range []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal} {
