@@ -26,8 +26,8 @@ Applies one change (or deletion) to many links, one id per line, at MoneyKit's r
 off together on a 429. With --journal FILE, each finished id is appended (and synced) to
 FILE, and a re-run with the same journal skips the ids already done: resume after Ctrl-C,
 kill -9 or a crash. Requests in flight when a run dies are sent again on resume (PATCH sets
-absolute values; a link already deleted counts as done). A journal records the operation and
-its values: a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
+absolute values; a link already deleted counts as done). A journal records the operation,
+its values and the API (base URL, or the fake): a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
 ids, lets the requests in flight finish and exits 130 or 143; a second exits at once.
 --timeout bounds each id's call.
 
