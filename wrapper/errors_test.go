@@ -39,6 +39,14 @@ func TestOddAnswers(t *testing.T) {
 		{"200 with wrong types", "PATCH", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, ""},
 		{"200 with a bad timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, ""},
 		{"200 with a numeric timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, ""},
+		// DELETE's 200 is {} (application/json): anything else is not the API's answer.
+		{"delete 200 as text/html", "DELETE", 200, "text/html", "<html><body>Please log in to the Wi-Fi</body></html>", "", true, ""},
+		{"delete 200 {} as text/plain", "DELETE", 200, "text/plain", "{}", "", true, ""},
+		{"delete 200 non-JSON", "DELETE", 200, "application/json", "<html>ok</html>", "", true, ""},
+		{"delete empty 200", "DELETE", 200, "application/json", "", "", true, ""},
+		{"delete 200 null", "DELETE", 200, "application/json", "null", "", true, ""},
+		{"delete 200 array", "DELETE", 200, "application/json", "[]", "", true, ""},
+		{"delete truncated 200", "DELETE", 200, "application/json", `{"ok":`, "", true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, s := setupWith(t, false)

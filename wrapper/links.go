@@ -119,7 +119,10 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 }
 
 // DeleteLink deletes a link and disables its access token (DELETE /links/{id}, "Delete
-// Link"). It returns nil when the API answers 200 (the reference) or 204 (MoneyKit's SDKs).
+// Link"). It returns nil when the API answers 200 with a JSON object (the reference: {})
+// or 204 (MoneyKit's SDKs). A 200 that is not JSON, or whose body is not a JSON object (an
+// HTML page from a proxy or captive portal), is not the API's answer: it fails with an
+// *Error wrapping ErrMalformedResponse, as whether the link was deleted is unknown.
 // Deleting a deleted link fails with ErrLinkDeleted; one deleted over 90 days ago, with
 // ErrNotFound. But when an earlier attempt of this same call may have reached the server
 // (its answer was lost, timed out or was a 5xx) and a retry answers 410, that earlier
@@ -137,10 +140,21 @@ func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) 
 	switch {
 	case rsp.StatusCode == http.StatusGone && cs.maybeReached:
 		return nil
-	case rsp.StatusCode != http.StatusOK && rsp.StatusCode != http.StatusNoContent:
+	case rsp.StatusCode == http.StatusNoContent:
+		return nil
+	case rsp.StatusCode != http.StatusOK:
 		return c.apiError(http.MethodDelete, id, rsp, cs)
 	}
-	return nil // the status says it all; the doer has read (and capped) the body
+	// The doer has read (and capped) the body. Only its shape matters: {} is all the spec
+	// says, and fields added later are fine.
+	if ct := rsp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
+		return c.doer.creds.redactor().redactError(malformed(http.MethodDelete, id, rsp.StatusCode, cs.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(cs.body.raw, &obj); err != nil || obj == nil {
+		return malformed(http.MethodDelete, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a JSON object"))
+	}
+	return nil
 }
 
 // callError reports a call that got no usable answer. A done context wins over the
