@@ -79,6 +79,6 @@ soak:
 	MONEYKIT_SOAK_IDS=$(SOAK_IDS) MONEYKIT_SOAK_KILLS=$(SOAK_KILLS) MONEYKIT_SOAK_SEED=$(SOAK_SEED) \
 		$(GO) test -race -count=1 -timeout=30m -run='^TestBulkSoak$$' -v ./cmd/moneykit
 
-## check: everything CI runs: lint, generated-code drift, spec, all tests, and fuzzing
-## (each fuzz target for FUZZTIME, default 30s; CI uses 3s)
+## check: lint, generated-code drift, spec, all tests, and fuzzing (each fuzz target for
+## FUZZTIME, default 30s; CI uses 3s); CI (.ci/run) also verifies go.mod and go.sum
 check: lint check-generated spec test fuzz

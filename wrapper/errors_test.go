@@ -12,7 +12,8 @@ import (
 )
 
 // Answers outside the documented ones still give an *Error with the status and a short,
-// safe excerpt; a bad 2xx body is ErrMalformedResponse, never a half-filled link.
+// safe excerpt; a bad 2xx body is ErrMalformedResponse, never a half-filled link nor a
+// success that may not have happened.
 func TestOddAnswers(t *testing.T) {
 	html502 := "<html><head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center></body></html>"
 	for _, tc := range []struct {
@@ -21,22 +22,31 @@ func TestOddAnswers(t *testing.T) {
 		ctype       string
 		body        string
 		code        wrapper.Code
-		malformed   bool
+		malformed   bool // ErrMalformedResponse
+		linkOnly    bool // ... only for an operation that returns a link
 		bodyExcerpt string
 	}{
-		{"unknown error_code", 418, "application/json", `{"error_code":"link_error.brand_new","error_message":"New."}`, "link_error.brand_new", false, ""},
-		{"html 502 from a proxy", 502, "text/html", html502, "", false, "<html><head><title>502 Bad Gateway</title></head> <body>"},
-		{"empty 500", 500, "", "", "", false, ""},
-		{"json without error_code", 400, "application/json", `{"detail":"nope"}`, "", false, `{"detail":"nope"}`},
-		{"truncated error json", 404, "application/json", `{"error_code":"link_err`, "", false, `{"error_code":"link_err`},
-		{"empty 200", 200, "application/json", "", "", true, ""},
-		{"non-JSON 200", 200, "application/json", "<html>ok</html>", "", true, ""},
-		{"200 as text/html", 200, "text/html", "<html>ok</html>", "", true, ""},
-		{"truncated 200", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, ""},
-		{"200 that is not a link", 200, "application/json", `{}`, "", true, ""},
-		{"200 with wrong types", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, ""},
-		{"200 with a bad timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, ""},
-		{"200 with a numeric timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, ""},
+		{"unknown error_code", 418, "application/json", `{"error_code":"link_error.brand_new","error_message":"New."}`, "link_error.brand_new", false, false, ""},
+		{"html 502 from a proxy", 502, "text/html", html502, "", false, false, "<html><head><title>502 Bad Gateway</title></head> <body>"},
+		{"empty 500", 500, "", "", "", false, false, ""},
+		{"json without error_code", 400, "application/json", `{"detail":"nope"}`, "", false, false, `{"detail":"nope"}`},
+		{"truncated error json", 404, "application/json", `{"error_code":"link_err`, "", false, false, `{"error_code":"link_err`},
+		// A 200 must be JSON, and a JSON object (DELETE's is {}): anything else is not the
+		// API's answer.
+		{"empty 200", 200, "application/json", "", "", true, false, ""},
+		{"non-JSON 200", 200, "application/json", "<html>ok</html>", "", true, false, ""},
+		{"200 as text/html", 200, "text/html", "<html>ok</html>", "", true, false, ""},
+		{"200 captive portal page", 200, "text/html", "<html><body>Please log in to the Wi-Fi</body></html>", "", true, false, ""},
+		{"200 {} as text/plain", 200, "text/plain", "{}", "", true, false, ""},
+		{"200 null", 200, "application/json", "null", "", true, false, ""},
+		{"200 array", 200, "application/json", "[]", "", true, false, ""},
+		{"truncated 200", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, false, ""},
+		{"truncated 200 object", 200, "application/json", `{"ok":`, "", true, false, ""},
+		// A JSON object that is not a link: refused by an operation that returns a link.
+		{"200 that is not a link", 200, "application/json", `{}`, "", true, true, ""},
+		{"200 with wrong types", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, true, ""},
+		{"200 with a bad timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, true, ""},
+		{"200 with a numeric timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, true, ""},
 	} {
 		for _, op := range linkOps {
 			t.Run(tc.name+"/"+op.method, func(t *testing.T) {
@@ -49,8 +59,8 @@ func TestOddAnswers(t *testing.T) {
 					w.Write([]byte(tc.body))
 				})
 				err := op.call(context.Background(), c, linkID)
-				if tc.malformed && !op.link {
-					if err != nil { // the status says it all
+				if tc.linkOnly && !op.link {
+					if err != nil { // a JSON object is all it needs
 						t.Errorf("err = %v; want success: %s returns no link", err, op.method)
 					}
 					return

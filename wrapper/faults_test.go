@@ -23,8 +23,8 @@ type outcome struct {
 	status   int   // else: *Error status (0: not an *Error)
 	// retryAfter, if set: the *Error's RetryAfter.
 	retryAfter time.Duration
-	// linkOnly: the outcome of an operation that returns a link; one that does not goes
-	// by the status alone, and succeeds.
+	// linkOnly: the outcome of an operation that returns a link; one that does not needs
+	// only a JSON object, and succeeds.
 	linkOnly bool
 }
 
@@ -51,7 +51,7 @@ type faultCase struct {
 	note     string // said after the outcome in the README
 }
 
-var malformed200 = outcome{sentinel: wrapper.ErrMalformedResponse, status: 200, linkOnly: true}
+var malformed200 = outcome{sentinel: wrapper.ErrMalformedResponse, status: 200}
 
 // faultCases is the fault suite. The README's fault table is made from it
 // (TestFaultTableInREADME).
@@ -73,7 +73,7 @@ func faultCases() []faultCase {
 			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: json200}}, want: malformed200, attempts: 1, max: time.Second},
 		{name: "200 whose body breaks the schema",
 			faults: []moneykittest.Fault{{Kind: moneykittest.FaultStatus, Status: 200, Header: json200, Body: []byte(`{"link_id":["x"],"state":7}`)}},
-			want:   malformed200, attempts: 1, max: time.Second},
+			want:   outcome{sentinel: wrapper.ErrMalformedResponse, status: 200, linkOnly: true}, attempts: 1, max: time.Second},
 		{name: "HTML 502 from a proxy, once",
 			faults: []moneykittest.Fault{{Kind: moneykittest.FaultHTML502}}, want: outcome{ok: true}, attempts: 2, max: time.Second},
 		{name: "HTML 502 every time",

@@ -71,16 +71,22 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 }
 
 // DeleteLink deletes a link and disables its access token (DELETE /links/{id}, "Delete
-// Link"). It returns nil when the API answers 200 (the reference) or 204 (MoneyKit's SDKs).
+// Link"). It returns nil when the API answers 200 with a JSON object (the reference: {})
+// or 204 (MoneyKit's SDKs). A 200 that is not JSON, or whose body is not a JSON object (an
+// HTML page from a proxy or captive portal), is not the API's answer: it fails with an
+// *Error wrapping ErrMalformedResponse, as whether the link was deleted is unknown.
 // Deleting a deleted link fails with ErrLinkDeleted; one deleted over 90 days ago, with
 // ErrNotFound. But when an earlier attempt of this same call may have reached the server
 // (its answer was lost, timed out or was a 5xx) and a retry answers 410, that earlier
 // attempt deleted the link: DeleteLink reports success.
 func (c *Client) DeleteLink(ctx context.Context, id string, opts ...CallOption) error {
-	_, err := c.call(ctx, deleteLink, id, opts, func(server string) (*http.Request, error) {
+	r, err := c.call(ctx, deleteLink, id, opts, func(server string) (*http.Request, error) {
 		return api.NewDeleteLinkRequest(server, id, nil)
 	})
-	return err // the status says it all; the doer has read (and capped) the body
+	if err != nil || r.resp.StatusCode != http.StatusOK {
+		return err // a 204, or a 410 after a lost attempt (see above), says it all
+	}
+	return r.object()
 }
 
 // operation is what the shared call helper needs to know of an operation on a link.
@@ -152,18 +158,39 @@ type reply struct {
 
 // link decodes a success body that must be a link.
 func (r reply) link() (*Link, error) {
-	status := r.resp.StatusCode
-	if ct := r.resp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
-		return nil, r.red.redactError(malformed(r.method, r.id, status, r.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
+	if err := r.notJSON(); err != nil {
+		return nil, err
 	}
 	link := new(Link)
 	if err := json.Unmarshal(r.body, link); err != nil {
-		return nil, r.red.redactError(bodyError(r.method, r.id, status, r.attempts, err))
+		return nil, r.red.redactError(bodyError(r.method, r.id, r.resp.StatusCode, r.attempts, err))
 	}
 	if link.LinkID == "" || link.State == "" {
-		return nil, malformed(r.method, r.id, status, r.attempts, errors.New("the body is not a link: link_id or state missing"))
+		return nil, malformed(r.method, r.id, r.resp.StatusCode, r.attempts, errors.New("the body is not a link: link_id or state missing"))
 	}
 	return link, nil
+}
+
+// object checks a success body that must be a JSON object. Only its shape matters: {} is
+// all the spec says of DELETE's, and fields added later are fine.
+func (r reply) object() error {
+	if err := r.notJSON(); err != nil {
+		return err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &obj); err != nil || obj == nil {
+		return malformed(r.method, r.id, r.resp.StatusCode, r.attempts, errors.New("the body is not a JSON object"))
+	}
+	return nil
+}
+
+// notJSON is the error for a success answer whose Content-Type is not JSON (an HTML page
+// from a proxy or a captive portal), or nil.
+func (r reply) notJSON() error {
+	if ct := r.resp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
+		return r.red.redactError(malformed(r.method, r.id, r.resp.StatusCode, r.attempts, fmt.Errorf("Content-Type %q is not JSON", ct)))
+	}
+	return nil
 }
 
 // callError reports a call that got no usable answer. A done context wins over the

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,8 +26,8 @@ Applies one change (or deletion) to many links, one id per line, at MoneyKit's r
 off together on a 429. With --journal FILE, each finished id is appended (and synced) to
 FILE, and a re-run with the same journal skips the ids already done: resume after Ctrl-C,
 kill -9 or a crash. Requests in flight when a run dies are sent again on resume (PATCH sets
-absolute values; a link already deleted counts as done). A journal records the operation and
-its values: a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
+absolute values; a link already deleted counts as done). A journal records the operation,
+its values and the API (base URL, or the fake): a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
 ids, lets the requests in flight finish and exits 130 or 143; a second exits at once.
 --timeout bounds each id's call.
 
@@ -33,7 +35,7 @@ Flags:
 `
 
 // runBulk is 'moneykit bulk update|delete'.
-func runBulk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runBulk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (code int) {
 	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "-help" || args[0] == "help") {
 		args = []string{"update", "--help"} // bulk update's flags include all of bulk delete's
 	}
@@ -69,8 +71,8 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return bad(fmt.Sprintf("unexpected argument %q", pos[0]))
 	case idsPath == "":
 		return bad("--ids FILE (or - for stdin) is required")
-	case concurrency < 1 || perMinute <= 0:
-		return bad("--concurrency and --rate must be positive")
+	case concurrency < 1 || !(perMinute > 0) || math.IsInf(perMinute, 0): // NaN too
+		return bad("--concurrency and --rate must be positive numbers")
 	case o.conflicts(cmd) != "":
 		return bad(o.conflicts(cmd))
 	}
@@ -100,6 +102,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		return code
 	}
 	defer cleanup()
+	hdr.Target = o.target // a journal is bound to where its ids were done
 	if cmd == "update" {
 		// The change is checked by the wrapper's own rules before the journal is made: a
 		// run with no ids sends nothing and fails only on bad values.
@@ -177,13 +180,16 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		bar.Finish()
 		fmt.Fprintln(stderr)
 	}
+	out := o.printer(stdout, stderr)
 	for _, f := range failures {
-		fmt.Fprintln(stderr, f)
+		fmt.Fprintln(stderr, "  "+out.text(f)) // the API's error messages: one clean line each
 	}
-	out := &printer{stdout: stdout, stderr: stderr, json: o.json}
 	if o.json {
-		out.writeJSON(map[string]any{"done": sum.Done, "failed": sum.Failed, "duplicate": sum.Duplicate, "skipped": sum.Skipped,
-			"not_attempted": sum.NotAttempted, "cancelled": sum.Cancelled, "rate_limited": sum.RateLimited, "elapsed_seconds": sum.Elapsed.Seconds()})
+		// One object once the outcome is known: the summary, with the error object when
+		// the run failed. The message below on stderr is also the error's.
+		var msg strings.Builder
+		stderr = io.MultiWriter(stderr, &msg)
+		defer func() { out.bulkJSON(sum, code, msg.String(), err) }()
 	} else {
 		fmt.Fprintf(stdout, "%s: %d done, %d failed, %d duplicate, %d skipped (journal), %d not attempted, %d cancelled; %d rate-limited answers; %s\n",
 			cmd, sum.Done, sum.Failed, sum.Duplicate, sum.Skipped, sum.NotAttempted, sum.Cancelled, sum.RateLimited, sum.Elapsed.Round(time.Millisecond))
@@ -203,10 +209,10 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 			leftOver(sum, total), resumeAdvice(journalPath))
 		return exitAPI
 	case errors.As(err, &apiErr): // the run stopped on an answer (credentials refused)
-		fmt.Fprintf(stderr, "moneykit bulk %s: %s; %s. %s\n", cmd, trimPrefixes(err.Error()), leftOver(sum, total), resumeAdvice(journalPath))
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s; %s. %s\n", cmd, out.text(trimPrefixes(err.Error())), leftOver(sum, total), resumeAdvice(journalPath))
 		return exitAPI
 	case err != nil: // the ids could not be read
-		fmt.Fprintf(stderr, "moneykit bulk %s: %s\n", cmd, trimPrefixes(err.Error()))
+		fmt.Fprintf(stderr, "moneykit bulk %s: %s\n", cmd, out.text(trimPrefixes(err.Error())))
 		return exitUsage
 	case signalled:
 		fmt.Fprintf(stderr, "moneykit bulk: %v: stopped taking ids; the requests in flight were let finish; %s. %s\n", sig, leftOver(sum, total), resumeAdvice(journalPath))

@@ -161,8 +161,17 @@ func TestCLIBulkTokenExpires(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the run did not stop")
 	}
-	var sum map[string]float64
-	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum["not_attempted"] < 1 {
+	// --json: the summary, and the error object since the run failed.
+	var sum struct {
+		NotAttempted float64 `json:"not_attempted"`
+		Error        struct {
+			Kind      string
+			ExitCode  int    `json:"exit_code"`
+			ErrorCode string `json:"error_code"`
+		}
+	}
+	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.NotAttempted < 1 ||
+		sum.Error.Kind != "api" || sum.Error.ExitCode != exitAPI || sum.Error.ErrorCode != "api_error.auth.expired_access_token" {
 		t.Errorf("exit %d, want %d\nstdout: %s", r.code, exitAPI, r.stdout)
 	}
 	for _, want := range []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal} {
@@ -323,5 +332,58 @@ func watchHWM(pid int) int64 {
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// bulk --json: a run that failed prints its summary with the error object, as every other
+// command prints its error object, so a script reads .error.kind and .error.exit_code.
+// (Failures before the run, usage errors say, print the error object alone: TestCLIJSONFailures.)
+func TestCLIBulkJSONFailureHasErrorObject(t *testing.T) {
+	s, env := fake(t)
+	ids := writeFile(t, "ids", moneykittest.SeedLinkID+"\n")
+	unknown := writeFile(t, "unknown", "mk_nope\n")
+	badToken := map[string]string{"MONEYKIT_ACCESS_TOKEN": "not-the-token", "MONEYKIT_BASE_URL": s.URL}
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		code    int
+		kind    string
+		message string
+	}{
+		// The API refuses the credentials: the run stops.
+		{"credentials refused", badToken, []string{"bulk", "delete", "--ids", ids, "--json"}, exitAPI, "api", "api_error.auth.unauthorized"},
+		{"an id failed", env, []string{"bulk", "delete", "--ids", unknown, "--json"}, exitAPI, "api", "1 ids failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tc.code, r.stderr)
+			}
+			var v map[string]any
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			if err := dec.Decode(&v); err != nil || dec.More() {
+				t.Fatalf("stdout is not one JSON object (%v): %q", err, r.stdout)
+			}
+			e, ok := v["error"].(map[string]any)
+			if !ok {
+				t.Fatalf("--json failure (exit %d) without an \"error\" object on stdout: %s", r.code, r.stdout)
+			}
+			if e["exit_code"] != float64(r.code) || e["kind"] != tc.kind {
+				t.Errorf("error.exit_code %v kind %v, want %d %s", e["exit_code"], e["kind"], r.code, tc.kind)
+			}
+			if m, _ := e["message"].(string); !strings.Contains(m, tc.message) || strings.HasPrefix(m, "moneykit") {
+				t.Errorf("error.message %q, want one with %q", m, tc.message)
+			}
+			if _, ok := v["not_attempted"].(float64); !ok {
+				t.Errorf("no summary with the error: %s", r.stdout)
+			}
+		})
+	}
+	// A run that succeeds prints the summary alone.
+	r := runCLI(t, env, "bulk", "delete", "--ids", ids, "--json")
+	var v map[string]any
+	if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &v) != nil || v["done"] != 1.0 || v["error"] != nil {
+		t.Errorf("success: exit %d %s", r.code, r.stdout)
 	}
 }

@@ -27,7 +27,7 @@ func (o *opts) client(getenv func(string) string, stdout, stderr io.Writer) (*wr
 
 // printer prints for this command: JSON with --json, and token refusals as API errors.
 func (o *opts) printer(stdout, stderr io.Writer) *printer {
-	return &printer{stdout: stdout, stderr: stderr, json: o.json, tokens: o.tokens}
+	return &printer{stdout: stdout, stderr: stderr, json: o.json, tokens: o.tokens, red: o.red}
 }
 
 // connect is client without the printing. Credentials come from, in this order of
@@ -121,6 +121,7 @@ func (o *opts) connect(getenv func(string) string, stderr io.Writer) (*wrapper.C
 	if err != nil {
 		return fail("%s", trimPrefixes(err.Error())) // the wrapper's errors never repeat a credential
 	}
+	o.red, o.target = red, c.BaseURL()
 	return c, func() {}, nil
 }
 
@@ -140,6 +141,10 @@ func (o *opts) newClient(base string, rt http.RoundTripper, red *redactor, stder
 	return build(wopts)
 }
 
+// targetFake is opts.target for the embedded fake: each run starts a new one, at a new
+// address, so its URL would name nothing.
+const targetFake = "fake"
+
 // fakeClient starts the embedded fake and returns a client for it.
 func (o *opts) fakeClient(stderr io.Writer) (*wrapper.Client, func(), *failure) {
 	srv, err := moneykittest.NewServer()
@@ -156,6 +161,7 @@ func (o *opts) fakeClient(stderr io.Writer) (*wrapper.Client, func(), *failure) 
 		srv.Close()
 		return nil, nil, internalFailure(err)
 	}
+	o.red, o.target = red, targetFake
 	return c, srv.Close, nil
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -238,4 +241,47 @@ func TestCLIClientCredentialsFreshTokenExpired(t *testing.T) {
 func webhookOf(l api.Link) string {
 	w, _ := l.Webhook.Get()
 	return w
+}
+
+// A server that repeats the access token inside a successful answer (here in the link's
+// institution_name and tags) must not get it printed, human or --json: the redactor covers
+// results as well as errors and -v. Its texts are printed one line each, without control
+// characters (the JSON escapes them).
+func TestCLITokenEchoedInSuccessfulAnswer(t *testing.T) {
+	const token = "tok_REVIEW_secret_123"
+	link, err := os.ReadFile("../../testdata/responses/link.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l map[string]any
+	if err := json.Unmarshal(link, &l); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		echo := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		l["institution_name"] = "Bank " + echo + "\nDeleted link mk_2\x1b[2K"
+		l["link_tags"] = []string{echo, url.QueryEscape("a " + echo)}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(l)
+	}))
+	defer srv.Close()
+	env := map[string]string{"MONEYKIT_ACCESS_TOKEN": token, "MONEYKIT_BASE_URL": srv.URL}
+	for _, args := range [][]string{
+		{"update", "mk_1", "--tags", "a"},
+		{"update", "mk_1", "--tags", "a", "--json"},
+	} {
+		r := runCLI(t, env, args...)
+		if r.code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, token) {
+			t.Errorf("%v: the access token is in the output:\n%s", args, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "Bank [REDACTED]") {
+			t.Errorf("%v: the institution name is not there, redacted:\n%s", args, r.stdout)
+		}
+		if strings.Contains(r.stdout, "\x1b") || strings.Contains(r.stdout, "\nDeleted link") {
+			t.Errorf("%v: the server's text reached the terminal raw:\n%q", args, r.stdout)
+		}
+	}
 }

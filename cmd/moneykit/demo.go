@@ -20,16 +20,16 @@ func demo(ctx context.Context, o *opts, stdout, stderr io.Writer) int {
 	defer srv.Close()
 	fmt.Fprintf(stderr, "moneykit: demo on the embedded fake MoneyKit API at %s (no account needed)\n", srv.URL)
 	wopts := []wrapper.Option{wrapper.WithBaseURL(srv.URL)}
+	red := &redactor{}
+	red.add(srv.Token())
 	if o.verbose {
-		red := &redactor{}
-		red.add(srv.Token())
 		wopts = append(wopts, wrapper.WithHTTPClient(&http.Client{Transport: &wireLogger{base: http.DefaultTransport, w: stdout, red: red}}))
 	}
 	c, err := wrapper.New(srv.Token(), wopts...)
 	if err != nil {
 		return (&printer{stdout: stdout, stderr: stderr}).fail(internalFailure(err))
 	}
-	out := &printer{stdout: stdout, stderr: stderr}
+	out := &printer{stdout: stdout, stderr: stderr, red: red}
 	id := moneykittest.SeedLinkID
 	steps := []struct {
 		title  string
@@ -60,6 +60,6 @@ func demo(ctx context.Context, o *opts, stdout, stderr io.Writer) int {
 	}
 	var e *wrapper.Error
 	errors.As(err, &e)
-	fmt.Fprintf(stdout, "Got %d %s: %s (as expected)\n", e.StatusCode, e.Code, e.Message)
+	fmt.Fprintf(stdout, "Got %d %s: %s (as expected)\n", e.StatusCode, out.text(string(e.Code)), out.text(e.Message))
 	return exitOK
 }

@@ -19,7 +19,7 @@ import (
 // finished id, appended and synced as each finishes, so that a killed run loses nothing
 // it reported:
 //
-//	moneykit-bulk-journal v1 {"operation":"update","webhook":"set","webhook_url":"https://x.example/h","link_tags":"unchanged","api_version":"2023-02-18"}
+//	moneykit-bulk-journal v1 {"operation":"update","webhook":"set","webhook_url":"https://x.example/h","link_tags":"unchanged","api_version":"2023-02-18","target":"https://api.moneykit.com"}
 //	done	mk_1
 //	failed	mk_2	moneykit: PATCH /links/mk_2: 404 link_error.not_found: Link not found.
 //
@@ -36,8 +36,14 @@ const (
 	maxReason = 1000
 )
 
-// journalHeader is what a journal records of its run: the operation and its values, and
-// the API version. A done id means done with these, and nothing else.
+// journalHeader is what a journal records of its run: the operation and its values, the
+// API version, and where the work was done. A done id means done with these, there, and
+// nothing else.
+//
+// The target is the API, not the identity: a link id names one link of that API whoever
+// acts on it, and a link done is done whichever credentials did it. So a run resumes with
+// other credentials (a new token after one expired, or client credentials instead), and the
+// journal holds no credential, not even a client id.
 type journalHeader struct {
 	Operation  string   `json:"operation"`             // "update" or "delete"
 	Webhook    string   `json:"webhook,omitempty"`     // update: "unchanged", "remove" or "set"
@@ -45,6 +51,7 @@ type journalHeader struct {
 	LinkTags   string   `json:"link_tags,omitempty"`   // update: "unchanged" or "set"
 	Tags       []string `json:"tags,omitempty"`        // with "set"; none clears the tags
 	APIVersion string   `json:"api_version"`
+	Target     string   `json:"target"` // the API's base URL, or "fake" for the embedded fake (set by the caller)
 }
 
 // newJournalHeader describes the run of cmd ("update" or "delete") with p.
@@ -87,7 +94,15 @@ func (h journalHeader) String() string {
 			s += " --tags " + strings.Join(h.Tags, ",")
 		}
 	}
-	return s + " (MoneyKit-Version " + h.APIVersion + ")"
+	return s + " (MoneyKit-Version " + h.APIVersion + ") on " + targetName(h.Target)
+}
+
+// targetName names a journal's target for messages.
+func targetName(target string) string {
+	if target == targetFake {
+		return "the embedded fake API (--fake)"
+	}
+	return target
 }
 
 // journalRefused is the error for a journal this run must not use (another run's, an old
@@ -198,6 +213,13 @@ func checkHeader(line string, h journalHeader) string {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&got); err != nil || got.Operation == "" {
 		return "has a damaged header line"
+	}
+	switch {
+	case got.Target == "":
+		return "does not record which API its ids were done on (an older moneykit wrote it), so they may have been done elsewhere, on the embedded fake say; start a new journal"
+	case got.Target != h.Target:
+		return fmt.Sprintf("was written on %s, and this run goes to %s: the ids it lists as done were done there, not here. Use another --journal file",
+			targetName(got.Target), targetName(h.Target))
 	}
 	if got.line() != h.line() {
 		return fmt.Sprintf("belongs to another run: it records %q, and this run is %q; the ids it lists as done say nothing about this one. Use another --journal file", got.String(), h.String())

@@ -73,11 +73,106 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 	}
 }
 
+// A journal is bound to where its ids were done too. A trial run on the embedded fake
+// (--fake, as the README invites) must not make the real run skip every id, nor a run on
+// one API base URL another's: both are refused before anything is sent, naming the
+// journal, its target and this run's.
+func TestCLIBulkJournalBoundToTarget(t *testing.T) {
+	s, env := fake(t)
+	other, otherEnv := fake(t)
+	ids := writeFile(t, "ids", moneykittest.SeedLinkID+"\n")
+	for _, tc := range []struct {
+		name   string
+		first  []string          // extra args of the first run
+		env    map[string]string // of the first run
+		target string            // as the refusal names it
+	}{
+		{"trial run on the fake", []string{"--fake"}, nil, "the embedded fake API (--fake)"},
+		{"another base URL", nil, otherEnv, other.URL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := filepath.Join(t.TempDir(), "journal")
+			first := runCLI(t, tc.env, append([]string{"bulk", "delete", "--ids", ids, "--journal", j}, tc.first...)...)
+			if first.code != exitOK {
+				t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
+			}
+			written, _ := os.ReadFile(j)
+			before := len(s.Requests())
+			r := runCLI(t, env, "bulk", "delete", "--ids", ids, "--journal", j)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d\nstdout: %sstderr: %s", r.code, exitUsage, r.stdout, r.stderr)
+			}
+			for _, want := range []string{j, "was written on " + tc.target, "this run goes to " + s.URL, "Nothing was sent"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if n := len(s.Requests()) - before; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+			if now, _ := os.ReadFile(j); !bytes.Equal(now, written) {
+				t.Error("the refused journal was changed")
+			}
+			if tok := tc.env["MONEYKIT_ACCESS_TOKEN"]; tok != "" && strings.Contains(string(written), tok) {
+				t.Errorf("a credential in the journal:\n%s", written)
+			}
+		})
+	}
+	// The target is the API, not the identity: a link done is done whoever did it, so the
+	// same API with other credentials (client credentials after an access token) resumes.
+	cs, ccEnv := fakeCC(t)
+	j := filepath.Join(t.TempDir(), "journal")
+	tokenEnv := map[string]string{"MONEYKIT_ACCESS_TOKEN": cs.Token(), "MONEYKIT_BASE_URL": cs.URL}
+	if r := runCLI(t, tokenEnv, "bulk", "delete", "--ids", ids, "--journal", j); r.code != exitOK {
+		t.Fatalf("run with a token: exit %d\n%s", r.code, r.stderr)
+	}
+	before := len(cs.Requests())
+	r := runCLI(t, ccEnv, "bulk", "delete", "--ids", ids, "--journal", j)
+	if r.code != exitOK || !strings.Contains(r.stdout, "1 skipped") || len(cs.Requests()) != before {
+		t.Errorf("resume with client credentials: exit %d %q %q; %d requests", r.code, r.stdout, r.stderr, len(cs.Requests())-before)
+	}
+	if b, _ := os.ReadFile(j); strings.Contains(string(b), ccID) || strings.Contains(string(b), cs.Token()) {
+		t.Errorf("a credential in the journal:\n%s", b)
+	}
+}
+
+// A usage error is found with the flags, before any file is touched: a run refused for
+// its --rate (NaN passes a "<= 0" check) creates no journal.
+func TestCLIBulkBadFlagsCreateNoJournal(t *testing.T) {
+	s, env := fake(t)
+	ids := writeFile(t, "ids", moneykittest.SeedLinkID+"\n")
+	for _, flags := range [][]string{
+		{"--rate", "NaN"}, {"--rate", "+Inf"}, {"--rate", "-Inf"}, {"--rate", "0"}, {"--rate", "-1"},
+		{"--concurrency", "0"}, {"--timeout", "0"}, {"--timeout", "-1s"},
+	} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			j := filepath.Join(t.TempDir(), "journal")
+			r := runCLI(t, env, append([]string{"bulk", "delete", "--ids", ids, "--journal", j}, flags...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, "must be positive") {
+				t.Errorf("exit %d, want %d\n%s", r.code, exitUsage, r.stderr)
+			}
+			if st, err := os.Stat(j); err == nil {
+				t.Errorf("a refused run (usage error) created its journal %s (%d bytes)", j, st.Size())
+			}
+		})
+	}
+	if n := len(s.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// journalHeaderOn is the header of a run of cmd, without values, on env's API.
+func journalHeaderOn(env map[string]string, cmd string) journalHeader {
+	h := newJournalHeader(cmd, wrapper.UpdateParams{})
+	h.Target = env["MONEYKIT_BASE_URL"]
+	return h
+}
+
 // Journals this run cannot trust, or cannot write, are refused before anything is sent,
 // and left as they were.
 func TestCLIBulkJournalRefused(t *testing.T) {
 	s, env, file, ids := bulkEnv(t, 5)
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
@@ -133,7 +228,7 @@ func TestCLIBulkJournalRefused(t *testing.T) {
 func TestCLIBulkJournalReadOnly(t *testing.T) {
 	s, env, file, _ := bulkEnv(t, 5)
 	path := filepath.Join(t.TempDir(), "journal")
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	if err := os.WriteFile(path, []byte(header), 0o400); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +252,7 @@ func TestCLIBulkJournalReadOnly(t *testing.T) {
 func TestCLIBulkJournalTornLine(t *testing.T) {
 	s, env, file, ids := bulkEnv(t, 4)
 	path := filepath.Join(t.TempDir(), "journal")
-	header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+	header := journalHeaderOn(env, "delete").line() + "\n"
 	torn := "done\t" + ids[1][:len(ids[1])-1] // the crash came mid-id
 	if err := os.WriteFile(path, []byte(header+"done\t"+ids[0]+"\n"+torn), 0o600); err != nil {
 		t.Fatal(err)
@@ -197,7 +292,7 @@ func TestLineRule(t *testing.T) {
 		t.Errorf("countIDs = %d, %v", n, err)
 	}
 
-	h := newJournalHeader("delete", wrapper.UpdateParams{})
+	h := journalHeaderOn(map[string]string{"MONEYKIT_BASE_URL": wrapper.DefaultBaseURL}, "delete")
 	path := filepath.Join(t.TempDir(), "journal")
 	content := "\uFEFF" + h.line() + "\r\n\r\n  done\tmk_a \r\n# note\r\n\tdone\tmk_b\r\n\n"
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {

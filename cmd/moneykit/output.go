@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,24 @@ type printer struct {
 	// tokens, when the client uses client credentials, knows the token endpoint's last
 	// refusal: the wrapper's token error keeps only its text.
 	tokens *tokenWatch
+	// red removes the credentials from all that is printed, results as well as errors: a
+	// server may repeat them anywhere. nil before there are credentials.
+	red *redactor
+}
+
+// maxServerText bounds one text a server sent (a message, a tag) as printed.
+const maxServerText = 2000
+
+// text makes s, which a server may have written, safe to print: one line without control
+// characters (a newline or an escape sequence would let it forge output or drive the
+// terminal), and without credentials.
+func (p *printer) text(s string) string { return p.redact(oneLine(s, maxServerText)) }
+
+func (p *printer) redact(s string) string {
+	if p.red == nil {
+		return s
+	}
+	return p.red.redactString(s)
 }
 
 // result prints err, or runs ok, and returns the exit code.
@@ -39,6 +58,8 @@ const (
 	kindAPI      = "api"
 	kindNetwork  = "network"
 	kindInternal = "internal"
+	// kindInterrupted: a bulk run stopped by SIGINT or SIGTERM (exit 130 or 143).
+	kindInterrupted = "interrupted"
 )
 
 var exitCodes = map[string]int{kindUsage: exitUsage, kindAPI: exitAPI, kindNetwork: exitNetwork, kindInternal: exitInternal}
@@ -175,20 +196,23 @@ func apiHint(e *wrapper.Error) string {
 // exit code.
 func (p *printer) fail(f *failure) int {
 	code := exitCodes[f.kind]
+	// The message and hint quote the server (its error_message, a body excerpt, a
+	// link_error_code), as do the lines below: each is printed as one clean line.
+	f.msg, f.hint = p.text(f.msg), p.text(f.hint)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", f.prefix, f.msg)
 	if e := f.api; e != nil {
 		if e.LinkErrorCode != "" {
-			fmt.Fprintf(&b, "  link_error_code: %s\n", e.LinkErrorCode)
+			fmt.Fprintf(&b, "  link_error_code: %s\n", p.text(e.LinkErrorCode))
 		}
 		for _, v := range e.ValidationErrors {
-			fmt.Fprintf(&b, "  %s\n", v)
+			fmt.Fprintf(&b, "  %s\n", p.text(v.String()))
 		}
 		if e.RetryAfter > 0 {
 			fmt.Fprintf(&b, "  retry after %s\n", e.RetryAfter)
 		}
 		if e.DocumentationURL != "" {
-			fmt.Fprintf(&b, "  documentation: %s\n", e.DocumentationURL)
+			fmt.Fprintf(&b, "  documentation: %s\n", p.text(e.DocumentationURL))
 		}
 	}
 	if f.hint != "" {
@@ -241,36 +265,116 @@ func errorObject(f *failure, code int) errorJSON {
 	return j
 }
 
+// writeJSON prints v as indented JSON, without credentials. The JSON's control characters
+// are escaped by the encoding.
 func (p *printer) writeJSON(v any) error {
-	enc := json.NewEncoder(p.stdout)
+	b, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	clean := []byte(p.redact(string(b)))
+	if !json.Valid(clean) {
+		// A secret that matched JSON's own punctuation: redact the values one by one
+		// instead (the keys come out sorted).
+		var tree any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&tree); err != nil {
+			return err
+		}
+		if clean, err = encodeJSON(p.redactValues(tree)); err != nil {
+			return err
+		}
+	}
+	_, err = p.stdout.Write(clean)
+	return err
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	err := enc.Encode(v)
+	return b.Bytes(), err
+}
+
+// redactValues redacts every string (and key) of a decoded JSON value.
+func (p *printer) redactValues(v any) any {
+	switch v := v.(type) {
+	case string:
+		return p.redact(v)
+	case []any:
+		for i := range v {
+			v[i] = p.redactValues(v[i])
+		}
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[p.redact(k)] = p.redactValues(e)
+		}
+		return m
+	}
+	return v
 }
 
 func (p *printer) link(l *wrapper.Link) error {
 	if p.json {
 		return p.writeJSON(l)
 	}
+	// Every value is the server's: each is printed as one clean line.
 	hook := "(none)"
 	if v, err := l.Webhook.Get(); err == nil {
-		hook = v
+		hook = p.text(v)
 	}
 	tags := "(none)"
 	if l.LinkTags != nil && len(*l.LinkTags) > 0 {
-		tags = strings.Join(*l.LinkTags, ", ")
+		clean := make([]string, len(*l.LinkTags))
+		for i, t := range *l.LinkTags {
+			clean[i] = p.text(t)
+		}
+		tags = strings.Join(clean, ", ")
 	}
 	provider := ""
 	if l.Provider != "" {
-		provider = ", via " + string(l.Provider)
+		provider = ", via " + p.text(string(l.Provider))
 	}
-	_, err := fmt.Fprintf(p.stdout, "Updated link %s (%s, %s%s)\n  webhook:   %s\n  link_tags: %s\n", l.LinkID, l.InstitutionName, l.State, provider, hook, tags)
+	_, err := fmt.Fprintf(p.stdout, "Updated link %s (%s, %s%s)\n  webhook:   %s\n  link_tags: %s\n",
+		p.text(l.LinkID), p.text(l.InstitutionName), p.text(string(l.State)), provider, hook, tags)
 	return err
+}
+
+// bulkJSON prints a bulk run's --json object: its summary and, when the run failed (code
+// is not 0), the error object too, whose message is what the run said on stderr (msg).
+func (p *printer) bulkJSON(sum wrapper.BulkSummary, code int, msg string, err error) {
+	v := map[string]any{"done": sum.Done, "failed": sum.Failed, "duplicate": sum.Duplicate, "skipped": sum.Skipped,
+		"not_attempted": sum.NotAttempted, "cancelled": sum.Cancelled, "rate_limited": sum.RateLimited, "elapsed_seconds": sum.Elapsed.Seconds()}
+	if code != exitOK {
+		f := &failure{kind: kindInterrupted, prefix: "moneykit bulk", msg: msg}
+		for kind, c := range exitCodes {
+			if c == code {
+				f.kind = kind
+			}
+		}
+		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "moneykit") {
+			f.msg = rest
+		}
+		f.msg = p.text(f.msg)
+		if f.msg == "" {
+			f.msg = fmt.Sprintf("%d ids failed (each is listed on stderr)", sum.Failed)
+		}
+		var apiErr *wrapper.Error
+		if f.kind == kindAPI && errors.As(err, &apiErr) {
+			f.api = apiErr
+		}
+		v["error"] = errorObject(f, code)
+	}
+	p.writeJSON(v)
 }
 
 func (p *printer) deleted(id string) error {
 	if p.json {
 		return p.writeJSON(map[string]any{"link_id": id, "deleted": true})
 	}
-	_, err := fmt.Fprintf(p.stdout, "Deleted link %s\n", id)
+	_, err := fmt.Fprintf(p.stdout, "Deleted link %s\n", p.text(id))
 	return err
 }

@@ -52,6 +52,10 @@ func jsonError(t *testing.T, r result, kind string) map[string]any {
 	return e
 }
 
+// htmlPage200 answers 200 with a captive portal's page.
+var htmlPage200 = moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 200, Header: http.Header{"Content-Type": {"text/html"}},
+	Body: []byte("<html><body>Please log in to the Wi-Fi</body></html>")}
+
 // Every API error prints its code, message and what to do next, on stderr, and with
 // --json the same as one object on stdout.
 func TestCLIAPIErrors(t *testing.T) {
@@ -65,6 +69,7 @@ func TestCLIAPIErrors(t *testing.T) {
 		args   []string
 		code   int
 		stderr []string
+		absent []string       // not on stderr
 		json   map[string]any // fields of the --json error
 	}{
 		{
@@ -99,6 +104,39 @@ func TestCLIAPIErrors(t *testing.T) {
 			json:   map[string]any{"status": 401.0, "error_code": "api_error.auth.expired_access_token"},
 		},
 		{
+			// A 200 that is not the API's answer (a proxy's or captive portal's page, a
+			// catch-all server at a mistyped base URL): the deletion may not have happened.
+			name:  "HTML 200 on delete",
+			setup: func(s *moneykittest.Server) { s.InjectFault(htmlPage200) },
+			args:  []string{"delete", moneykittest.SeedLinkID}, code: exitAPI,
+			stderr: []string{"malformed response body", "(HTTP 200)", "whether the change was made is unknown"},
+			absent: []string{"Deleted"},
+			json:   map[string]any{"status": 200.0, "error_code": nil},
+		},
+		{
+			name:  "HTML 200 on update",
+			setup: func(s *moneykittest.Server) { s.InjectFault(htmlPage200) },
+			args:  []string{"update", moneykittest.SeedLinkID, "--clear-tags"}, code: exitAPI,
+			stderr: []string{"malformed response body", "(HTTP 200)", "whether the change was made is unknown"},
+			json:   map[string]any{"status": 200.0},
+		},
+		{
+			// The server's texts are printed on one line each, without control characters:
+			// a newline would let it forge a line ("Deleted link"), an escape sequence drive
+			// the terminal. --json keeps them as sent, escaped by the encoding.
+			name: "server text with newlines and escapes",
+			setup: func(s *moneykittest.Server) {
+				s.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 404, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: []byte(`{"error_code":"link_error.not_found","error_message":"gone\nDeleted link mk_1\u001b[2K",` +
+						`"documentation_url":"https://docs.example/e\r\nDeleted link mk_2",` +
+						`"validation_errors":[{"location":["body\n"],"message":"bad\u001b]0;title\u0007","type":"t\u009b2J"}]}`)})
+			},
+			args: []string{"delete", moneykittest.SeedLinkID}, code: exitAPI,
+			stderr: []string{"link_error.not_found: gone Deleted link mk_1 [2K (HTTP 404)", "documentation: https://docs.example/e Deleted link mk_2", "body : bad ]0;title (t 2J)"},
+			absent: []string{"\nDeleted link", "\x1b", "\x07", "\u009b", "\r"},
+			json:   map[string]any{"status": 404.0, "error_message": "gone\nDeleted link mk_1\u001b[2K"},
+		},
+		{
 			name: "not found", args: []string{"delete", "mk_nope"}, code: exitAPI,
 			stderr: []string{"link_error.not_found: Link not found. (HTTP 404)", "link id"},
 			json:   map[string]any{"status": 404.0, "error_message": "Link not found.", "retry_after_seconds": nil},
@@ -124,6 +162,11 @@ func TestCLIAPIErrors(t *testing.T) {
 				for _, want := range tc.stderr {
 					if !strings.Contains(r.stderr, want) {
 						t.Errorf("json=%v: stderr lacks %q:\n%s", asJSON, want, r.stderr)
+					}
+				}
+				for _, bad := range tc.absent {
+					if strings.Contains(r.stderr, bad) {
+						t.Errorf("json=%v: stderr has %q:\n%q", asJSON, bad, r.stderr)
 					}
 				}
 				if !asJSON {
@@ -152,6 +195,7 @@ func TestCLIJSONFailures(t *testing.T) {
 	_, env := fake(t)
 	closed, closedEnv := fake(t)
 	closed.Close()
+	ids := writeFile(t, "ids", moneykittest.SeedLinkID+"\n")
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -164,12 +208,16 @@ func TestCLIJSONFailures(t *testing.T) {
 		{"unknown flag before --json", env, []string{"delete", "mk_1", "--nope", "--json"}, "usage", exitUsage},
 		{"bad flag value", env, []string{"update", "mk_1", "--clear-tags", "--timeout", "soon", "--json"}, "usage", exitUsage},
 		{"unknown command", env, []string{"frobnicate", "--json"}, "usage", exitUsage},
+		{"--json before the command", env, []string{"--json", "delete", "mk_1"}, "usage", exitUsage},
+		{"help --json", env, []string{"help", "--json"}, "usage", exitUsage},
 		{"empty link id", env, []string{"delete", "", "--json"}, "usage", exitUsage},
 		{"bad webhook", env, []string{"update", "mk_1", "--webhook", "ftp://x", "--json"}, "usage", exitUsage},
 		{"no credentials", nil, []string{"delete", "mk_1", "--json"}, "usage", exitUsage},
 		{"bulk usage", env, []string{"bulk", "delete", "--json"}, "usage", exitUsage},
 		{"bulk unknown flag", env, []string{"bulk", "delete", "--json", "--nope"}, "usage", exitUsage},
 		{"bulk no credentials", nil, []string{"bulk", "delete", "--ids", "-", "--json"}, "usage", exitUsage},
+		{"bulk rate NaN", env, []string{"bulk", "delete", "--ids", ids, "--rate", "NaN", "--json"}, "usage", exitUsage},
+		{"bulk rate +Inf", env, []string{"bulk", "delete", "--ids", ids, "--rate", "+Inf", "--json"}, "usage", exitUsage},
 		{"version extra", env, []string{"version", "extra", "--json"}, "usage", exitUsage},
 		{"network", closedEnv, []string{"delete", "mk_1", "--json"}, "network", exitNetwork},
 		{"api", env, []string{"delete", "mk_nope", "--json"}, "api", exitAPI},
@@ -200,4 +248,23 @@ func TestPrinterInternalFailure(t *testing.T) {
 		t.Errorf("exit %d stderr %q", code, r.stderr)
 	}
 	jsonError(t, r, "internal")
+}
+
+// Redacting the JSON text must leave JSON: a secret that matches the encoding's own
+// punctuation is redacted value by value instead.
+func TestPrinterRedactedJSONStaysJSON(t *testing.T) {
+	red := &redactor{}
+	red.add(`": "s3`)
+	var out bytes.Buffer
+	p := &printer{stdout: &out, json: true, red: red}
+	if err := p.writeJSON(map[string]any{"a": "s3cret", "b": `x": "s3y`, "n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatalf("not JSON (%v): %s", err, &out)
+	}
+	if v["a"] != "s3cret" || v["b"] != "x[REDACTED]y" || v["n"] != 1.0 {
+		t.Errorf("got %v", v)
+	}
 }

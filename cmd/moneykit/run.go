@@ -75,12 +75,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "--version", "-version":
 		cmd = "version"
 	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 && rest[0] != "help" {
+		if len(rest) > 0 && isFlag(rest[0]) && !isHelpFlag(rest[0]) {
+			return early.fail(usageFailure("", "help takes a command name, not the flag %s: run 'moneykit help <command>' (help is text only)", flagName(rest[0])))
+		}
+		if len(rest) > 0 && !isHelpFlag(rest[0]) && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
+		if isFlag(cmd) {
+			// A flag before the command (moneykit --json delete mk_1): the flags are the
+			// command's, so they go after it. --json here still gets its JSON error.
+			early.json = wantsJSON(args)
+			return early.fail(usageFailure("", "the flag %s comes before the command: flags go after it, as in 'moneykit delete <link-id> %s'", flagName(cmd), flagName(cmd)))
+		}
 		return early.fail(usageFailure("", "unknown command %q", cmd))
 	}
 	o := &opts{}
@@ -134,6 +143,19 @@ func version(out *printer) int {
 	return exitOK
 }
 
+// isFlag reports whether arg is a flag (-x, --x), not a name or "-" for stdin.
+func isFlag(arg string) bool { return len(arg) > 1 && arg[0] == '-' }
+
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// flagName is a flag without its value (--token=SECRET is --token): errors quote only it.
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(arg, "=")
+	return name
+}
+
 // wantsJSON reports whether args ask for --json, for errors found before the flags parse.
 func wantsJSON(args []string) bool {
 	for _, a := range args {
@@ -170,6 +192,8 @@ type opts struct {
 	baseURL          string
 	timeout          time.Duration
 	tokens           *tokenWatch       // set by connect when it uses client credentials
+	red              *redactor         // set by connect: the credentials, to keep out of all output
+	target           string            // set by connect: the client's base URL, or targetFake
 	transport        http.RoundTripper // under the client's own layers (nil: http.DefaultTransport); spec-check's capture
 }
 
@@ -203,10 +227,14 @@ func (o *opts) flags(name string) *flag.FlagSet {
 		fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
 		fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
 		fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
-		fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long")
+		fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long (must be positive)")
 	}
-	if cmd != "version" {
-		fs.BoolVar(&o.verbose, "v", cmd == "demo", "print each HTTP request and response on stderr (credentials and tokens redacted)")
+	switch cmd {
+	case "demo": // the exchanges are part of the walk-through, so on stdout and on by default
+		fs.BoolVar(&o.verbose, "v", true, "print each HTTP request and response between the steps, on stdout (tokens redacted); -v=false leaves them out")
+	case "version":
+	default:
+		fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
 	}
 	return fs
 }
@@ -226,11 +254,15 @@ func printUsage(cmd string, fs *flag.FlagSet, w io.Writer) {
 	printFlags(fs, w)
 }
 
-// printFlags lists flags GNU-style (--name), as the help and README write them.
+// printFlags lists flags GNU-style (--name, and -v for a one-letter name), as the help and
+// README write them.
 func printFlags(fs *flag.FlagSet, w io.Writer) {
 	fs.VisitAll(func(f *flag.Flag) {
 		name, use := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name
+		}
 		if name != "" {
 			line += " " + name
 		}
@@ -290,8 +322,8 @@ func (o *opts) conflicts(cmd string) string {
 		return "--tags and --clear-tags contradict each other"
 	case cmd == "update" && !o.webhookSet && !o.removeWebhook && !o.tagsSet && !o.clearTags:
 		return "nothing to change: give --webhook, --remove-webhook, --tags or --clear-tags"
-	case o.timeout < 0:
-		return "--timeout must not be negative"
+	case o.timeout <= 0 && o.cmd != "demo" && o.cmd != "version":
+		return "--timeout must be positive (there is no \"no timeout\": give a long one, such as 1h)"
 	}
 	for i, t := range splitTags(o.tags) {
 		if !utf8.ValidString(t) {

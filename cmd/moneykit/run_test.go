@@ -128,6 +128,15 @@ func TestCLIDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	// The exchanges are on stdout, and the help says so (not "on stderr").
+	help := runCLI(t, nil, "demo", "--help")
+	if strings.Contains(help.stdout, "on stderr") || !strings.Contains(help.stdout, "on stdout") || strings.Contains(r.stderr, "> PATCH") || !strings.Contains(r.stdout, "> PATCH") {
+		t.Errorf("demo --help says where -v prints (%q), the demo prints \"> PATCH\" on stdout: %v, on stderr: %v",
+			help.stdout, strings.Contains(r.stdout, "> PATCH"), strings.Contains(r.stderr, "> PATCH"))
+	}
+	if quiet := runCLI(t, nil, "demo", "-v=false"); quiet.code != exitOK || strings.Contains(quiet.stdout, "> PATCH") {
+		t.Errorf("demo -v=false: exit %d, exchanges printed: %v", quiet.code, strings.Contains(quiet.stdout, "> PATCH"))
+	}
 }
 
 func TestCLIToken(t *testing.T) {

@@ -126,6 +126,12 @@ func TestCLIRefusesBadArguments(t *testing.T) {
 		{"bulk tags not UTF-8", []string{"bulk", "update", "--ids", ids, "--tags", "\xff"}, "UTF-8"},
 		{"version extra", []string{"version", "extra"}, `unexpected argument "extra"`},
 		{"demo extra", []string{"demo", "extra"}, `unexpected argument "extra"`},
+		{"timeout 0", []string{"delete", id, "--timeout", "0"}, "--timeout must be positive"},
+		{"negative timeout", []string{"update", id, "--clear-tags", "--timeout", "-1s"}, "--timeout must be positive"},
+		{"bulk rate NaN", []string{"bulk", "delete", "--ids", ids, "--rate", "NaN"}, "--rate must be positive"},
+		{"flag before the command", []string{"-v", "delete", id}, "flags go after it"},
+		{"flag with a value before the command", []string{"--token=SECRET", "delete", id}, "the flag --token comes before the command"},
+		{"help with a flag", []string{"help", "-v"}, "help takes a command name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, env, tc.args...)
@@ -134,6 +140,9 @@ func TestCLIRefusesBadArguments(t *testing.T) {
 			}
 			if r.stdout != "" {
 				t.Errorf("stdout: %q", r.stdout)
+			}
+			if strings.Contains(r.stderr, "SECRET") {
+				t.Errorf("a flag's value is quoted: %q", r.stderr)
 			}
 		})
 	}
@@ -160,6 +169,9 @@ func TestCLIHelpAndMessages(t *testing.T) {
 		}
 		if strings.Contains(r.stdout, "--rate minute") {
 			t.Errorf("%v: help says --rate minute", args)
+		}
+		if !strings.Contains(r.stdout, "\n  -v ") || strings.Contains(r.stdout, "--v ") {
+			t.Errorf("%v: help does not show -v as -v:\n%s", args, r.stdout)
 		}
 	}
 	if r := runCLI(t, env, "help"); strings.Contains(r.stdout, "Say so on stderr") || !strings.Contains(r.stdout, "MONEYKIT_CLIENT_ID") || !strings.Contains(r.stdout, "--fake") {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
-	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
 // A child started with MONEYKIT_TEST_FSIZE may write files only up to that many bytes:
@@ -242,7 +241,7 @@ func TestCLIBulkJournalWriteFails(t *testing.T) {
 			const n = 300
 			s, env, file, _ := bulkEnv(t, n)
 			journal := filepath.Join(t.TempDir(), "journal")
-			header := newJournalHeader("delete", wrapper.UpdateParams{}).line() + "\n"
+			header := journalHeaderOn(env, "delete").line() + "\n"
 			limit := len(header) + tc.fit*len("done\tmk_cli_000000\n") + 5 // the next line is cut short
 			c := startCLI(t, env, []string{"MONEYKIT_TEST_FSIZE=" + strconv.Itoa(limit)},
 				"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000", "--concurrency", fmt.Sprint(tc.concurrency))
