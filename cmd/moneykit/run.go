@@ -127,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return out.result(cmd, c.DeleteLink(ctx, pos[0]), func() error { return out.deleted(pos[0]) })
 	}
 	link, err := c.UpdateLink(ctx, pos[0], o.params())
-	return out.result(cmd, err, func() error { return out.link(link) })
+	return out.result(cmd, err, func() error { return out.link("Updated link", link) })
 }
 
 func version(out *printer) int {
