@@ -3,6 +3,7 @@ package moneykittest
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/oapi-codegen/nullable"
 
@@ -10,44 +11,34 @@ import (
 )
 
 // handlers implements the generated strict server interface: the business rules of the
-// links API. Authentication and request validation have passed by the time they run. The
-// rules that refuse an operation are in refusals.go.
+// links API. Authentication and request validation have passed by the time they run. Each
+// runs through onLink, which applies the rules that refuse an operation (refusals.go).
 type handlers struct{ f *Fake }
 
 var _ fk.StrictServerInterface = (*handlers)(nil)
 
 func (h *handlers) UpdateLink(_ context.Context, req fk.UpdateLinkRequestObject) (fk.UpdateLinkResponseObject, error) {
-	f := h.f
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, no := f.change(req.ID, opPatch, now)
-	if no != nil {
-		return refuse[fk.UpdateLinkResponseObject, fk.UpdateLink403JSONResponse, fk.UpdateLink404JSONResponse,
-			fk.UpdateLink410JSONResponse, fk.UpdateLink422JSONResponse, fk.UpdateLink429JSONResponse](no)
-	}
-	if req.Body != nil {
-		update(&r.link, *req.Body)
-	}
-	return fk.UpdateLink200JSONResponse(r.link), nil
+	refused := refuse[fk.UpdateLinkResponseObject, fk.UpdateLink403JSONResponse, fk.UpdateLink404JSONResponse,
+		fk.UpdateLink410JSONResponse, fk.UpdateLink422JSONResponse, fk.UpdateLink429JSONResponse]
+	return onLink(h.f, req.ID, opPatch, refused, func(r *record, _ time.Time) fk.UpdateLinkResponseObject {
+		if req.Body != nil {
+			update(&r.link, *req.Body)
+		}
+		return fk.UpdateLink200JSONResponse(r.link)
+	})
 }
 
 func (h *handlers) DeleteLink(_ context.Context, req fk.DeleteLinkRequestObject) (fk.DeleteLinkResponseObject, error) {
-	f := h.f
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, no := f.change(req.ID, opDelete, now)
-	if no != nil {
-		return refuse[fk.DeleteLinkResponseObject, fk.DeleteLink403JSONResponse, fk.DeleteLink404JSONResponse,
-			fk.DeleteLink410JSONResponse, fk.DeleteLink422JSONResponse, fk.DeleteLink429JSONResponse](no)
-	}
-	r.deletedAt = now
-	r.link.State = fk.LinkStateDeleted
-	if f.delete204 {
-		return fk.DeleteLink204Response{}, nil
-	}
-	return fk.DeleteLink200JSONResponse{}, nil
+	refused := refuse[fk.DeleteLinkResponseObject, fk.DeleteLink403JSONResponse, fk.DeleteLink404JSONResponse,
+		fk.DeleteLink410JSONResponse, fk.DeleteLink422JSONResponse, fk.DeleteLink429JSONResponse]
+	return onLink(h.f, req.ID, opDelete, refused, func(r *record, now time.Time) fk.DeleteLinkResponseObject {
+		r.deletedAt = now
+		r.link.State = fk.LinkStateDeleted
+		if h.f.delete204 {
+			return fk.DeleteLink204Response{}
+		}
+		return fk.DeleteLink200JSONResponse{}
+	})
 }
 
 // update applies a PATCH body to a link. Absent leaves a field alone; a webhook of null

@@ -28,6 +28,26 @@ type refusal struct {
 	retryAfter *string // the Retry-After of a 429
 }
 
+// opRead is the op of an operation that only reads a link: no rules beyond find's.
+const opRead = ""
+
+// onLink answers an operation (op) on link id. Under f.mu, it applies the rules of every
+// link operation (find) and, unless op is opRead, those only changes have (mayChange). If
+// they allow it, the answer is do's; if not, refused's: refuse, with the operation's types.
+func onLink[R any](f *Fake, id, op string, refused func(*refusal) (R, error), do func(r *record, now time.Time) R) (R, error) {
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, no := f.find(id, now)
+	if no == nil && op != opRead {
+		no = f.mayChange(r, id, op, now)
+	}
+	if no != nil {
+		return refused(no)
+	}
+	return do(r, now), nil
+}
+
 // find looks up the link an operation names, for reads and changes alike; the caller holds
 // f.mu. A missing link answers 404, a deleted one 410 (404 once DeletedRetention has passed:
 // it is then dropped), a restricted one 403.
@@ -47,21 +67,17 @@ func (f *Fake) find(id string, now time.Time) (*record, *refusal) {
 	return r, nil
 }
 
-// change finds the link a change names and applies the rules only changes have: a link in
-// a bad state answers 422, and each change counts against the rate limits of op (429). The
+// mayChange applies the rules only changes have, to a link find allowed: a link in a bad
+// state answers 422, and each change counts against the rate limits of op (429). The
 // caller holds f.mu.
-func (f *Fake) change(id, op string, now time.Time) (*record, *refusal) {
-	r, no := f.find(id, now)
-	switch {
-	case no != nil:
-		return nil, no
-	case r.badState != "":
-		return nil, &refusal{reason: badState, badState: r.badState}
+func (f *Fake) mayChange(r *record, id, op string, now time.Time) *refusal {
+	if r.badState != "" {
+		return &refusal{reason: badState, badState: r.badState}
 	}
 	if wait := f.limits.take(op, id, now); wait > 0 {
-		return nil, &refusal{reason: rateLimited, retryAfter: f.retryAfter(wait, now)}
+		return &refusal{reason: rateLimited, retryAfter: f.retryAfter(wait, now)}
 	}
-	return r, nil
+	return nil
 }
 
 // refuse answers a refusal with the operation's own generated response type. Each

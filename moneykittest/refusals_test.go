@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	fk "github.com/halyard-labs/moneykit-go/moneykittest/internal/fakeapi"
 )
@@ -58,6 +59,40 @@ func TestRefuseWrongTypesIsAnError(t *testing.T) {
 			fk.DeleteLink410JSONResponse, fk.DeleteLink422JSONResponse, fk.DeleteLink429JSONResponse](&no)
 		if err == nil {
 			t.Errorf("reason %d: no error", no.reason)
+		}
+	}
+}
+
+// A read has find's rules only: a link in a bad state reads, and reads spend no rate
+// limit; a change to the same link is refused. Missing, deleted and restricted links are
+// refused to both.
+func TestOnLinkReadHasFindsRulesOnly(t *testing.T) {
+	f, err := New(WithRateLimits(RateLimits{PatchPerLink: 1, Per: time.Hour}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasonFor := func(id, op string) reason {
+		var got reason
+		refused := func(no *refusal) (string, error) { got = no.reason; return "", nil }
+		onLink(f, id, op, refused, func(*record, time.Time) string { return "" })
+		return got
+	}
+	for _, tc := range []struct {
+		id, op string
+		want   reason
+	}{
+		{BadStateLinkID, opRead, 0},
+		{BadStateLinkID, opPatch, badState},
+		{SeedLinkID, opRead, 0},
+		{SeedLinkID, opPatch, 0},
+		{SeedLinkID, opRead, 0}, // the read after the one PATCH the limit allows
+		{SeedLinkID, opPatch, rateLimited},
+		{"mk_nope", opRead, notFound},
+		{DeletedLinkID, opRead, deleted},
+		{ForbiddenLinkID, opRead, forbidden},
+	} {
+		if got := reasonFor(tc.id, tc.op); got != tc.want {
+			t.Errorf("%s %q: reason %d, want %d", tc.id, tc.op, got, tc.want)
 		}
 	}
 }
