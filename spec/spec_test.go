@@ -178,10 +178,10 @@ func TestUncoveredCatchesGaps(t *testing.T) {
 		want   string
 	}{
 		{"new operation", func(doc *openapi3.T, _ map[string]any) {
-			get := *doc.Paths.Find("/links/{id}").Patch
-			get.OperationID = "getLink"
-			doc.Paths.Find("/links/{id}").Get = &get
-		}, "missing GET /links/{id} 200"},
+			put := *doc.Paths.Find("/links/{id}").Patch // a method the spec does not use
+			put.OperationID = "replaceLink"
+			doc.Paths.Find("/links/{id}").Put = &put
+		}, "missing PUT /links/{id} 200"},
 		{"new status", func(doc *openapi3.T, _ map[string]any) {
 			doc.Paths.Find("/links/{id}").Patch.Responses.Set("409", doc.Paths.Find("/links/{id}").Patch.Responses.Value("404"))
 		}, "missing PATCH /links/{id} 409"},
