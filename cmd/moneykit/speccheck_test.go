@@ -322,6 +322,17 @@ func TestSpecCheckUsage(t *testing.T) {
 			}
 		})
 	}
+	// Without credentials, the hint names a way to try each command that it accepts:
+	// spec-check has no --fake (it used to be told to add one), delete has.
+	for _, tc := range []struct{ cmd, want, not string }{
+		{"spec-check", "moneykit serve", "--fake"},
+		{"delete", "--fake", ""},
+	} {
+		r := runCLI(t, map[string]string{}, tc.cmd, "mk_x")
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || tc.not != "" && strings.Contains(r.stderr, tc.not) {
+			t.Errorf("%s without credentials: exit %d, want %d, a hint with %q and without %q:\n%s", tc.cmd, r.code, exitUsage, tc.want, tc.not, r.stderr)
+		}
+	}
 	if r := runCLI(t, nil, "help", "spec-check"); r.code != exitOK || !strings.Contains(r.stdout, "--delete") || !strings.Contains(r.stdout, "openapi.yaml") {
 		t.Errorf("help spec-check: %d %q", r.code, r.stdout)
 	}
