@@ -37,6 +37,7 @@ type answer struct {
 	status int
 	ctype  string // default application/json
 	body   any    // marshalled, unless a string (sent as is) or nil (no body)
+	header http.Header
 }
 
 // driftServer answers PATCH and DELETE as told, below an optional path prefix, and
@@ -72,6 +73,9 @@ func driftServer(t *testing.T, prefix string, patch, del answer) (string, *[]*ht
 		if ct != "" {
 			w.Header().Set("Content-Type", ct)
 		}
+		for k, v := range a.header {
+			w.Header()[k] = v
+		}
 		w.WriteHeader(a.status)
 		w.Write(b)
 	}))
@@ -92,6 +96,7 @@ type checkOutput struct {
 
 func TestSpecCheckDrift(t *testing.T) {
 	ok := answer{status: 200, body: conformingLink()}
+	rateLimited := map[string]any{"error_code": "api_error.rate_limit_exceeded", "error_message": "Rate limit exceeded"}
 	for _, tc := range []struct {
 		name   string
 		patch  answer
@@ -147,6 +152,11 @@ func TestSpecCheckDrift(t *testing.T) {
 			code: exitAPI, drifts: []string{"extra_field /request_id"}, err: "answered 401"},
 		{name: "error answer with an error_code the spec lacks", patch: answer{status: 422, body: map[string]any{"error_code": "api_error.new_kind", "error_message": "x"}},
 			code: exitAPI, drifts: []string{"unknown_enum /error_code"}, err: "answered 422"},
+		// MoneyKit always sends Retry-After with a 429 (api-notes), and openapi.yaml requires it.
+		{name: "429 with Retry-After", patch: answer{status: 429, header: http.Header{"Retry-After": {"0"}}, body: rateLimited},
+			code: exitAPI, err: "answered 429 api_error.rate_limit_exceeded"},
+		{name: "429 without Retry-After", patch: answer{status: 429, body: rateLimited},
+			code: exitAPI, drifts: []string{"bad_header Retry-After"}, err: "answered 429"},
 		{name: "delete conforms (204)", patch: ok, del: answer{status: 204}, code: exitOK},
 		{name: "delete drifts", patch: ok, del: answer{status: 200, body: map[string]any{"deleted": true}}, code: exitAPI,
 			drifts: []string{"extra_field /deleted"}},

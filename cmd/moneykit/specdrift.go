@@ -44,6 +44,8 @@ func driftsOf(err error, red *redactor) []drift {
 		switch {
 		case strings.Contains(re.Reason, "Content-Type"):
 			return []drift{{driftContentType, "Content-Type", re.Reason}}
+		case strings.HasPrefix(re.Reason, "response header"): // a required header missing
+			return []drift{{driftHeader, headerName(re.Reason), re.Reason}}
 		default:
 			return []drift{{driftSchema, "response", re.Reason}}
 		}
@@ -51,11 +53,7 @@ func driftsOf(err error, red *redactor) []drift {
 	if errors.As(err, &re) {
 		switch {
 		case strings.HasPrefix(re.Reason, "response header"), strings.Contains(re.Reason, "header"):
-			where := "header"
-			if _, name, ok := strings.Cut(re.Reason, `"`); ok {
-				where, _, _ = strings.Cut(name, `"`)
-			}
-			return []drift{{driftHeader, where, re.Reason + ": " + errText(re.Err)}}
+			return []drift{{driftHeader, headerName(re.Reason), re.Reason + ": " + errText(re.Err)}}
 		case strings.Contains(re.Reason, "decode"):
 			return []drift{{driftBody, "body", "the body is not valid JSON: " + errText(re.Err)}}
 		}
@@ -68,6 +66,15 @@ func driftsOf(err error, red *redactor) []drift {
 		out = append(out, drift{driftSchema, "response", errText(err)})
 	}
 	return out
+}
+
+// headerName is the quoted header name in kin-openapi's reason, or "header".
+func headerName(reason string) string {
+	if _, name, ok := strings.Cut(reason, `"`); ok {
+		name, _, _ = strings.Cut(name, `"`)
+		return name
+	}
+	return "header"
 }
 
 // schemaErrors flattens kin-openapi's error tree. The errors of a oneOf are unpacked only
