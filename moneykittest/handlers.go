@@ -54,14 +54,11 @@ func (f *Fake) check(id, op string, now time.Time) (*record, outcome, time.Durat
 }
 
 // retryAfter formats a wait as delta-seconds (rounded up) or, WithRetryAfterHTTPDate, a date.
-func (f *Fake) retryAfter(wait time.Duration, now time.Time) *string {
-	var v string
+func (f *Fake) retryAfter(wait time.Duration, now time.Time) string {
 	if f.httpDate {
-		v = now.Add(wait + time.Second - 1).UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
-	} else {
-		v = strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
+		return now.Add(wait + time.Second - 1).UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
 	}
-	return &v
+	return strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
 }
 
 func ptrString(s string) *string { return &s }
