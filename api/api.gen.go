@@ -1594,7 +1594,7 @@ type ClientWithResponsesInterface interface {
 
 // GenerateAccessTokenResponse429Headers the declared response headers of an HTTP 429 response for GenerateAccessToken
 type GenerateAccessTokenResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type GenerateAccessTokenResponse struct {
@@ -1663,7 +1663,7 @@ func (r GenerateAccessTokenResponse) ContentType() string {
 
 // DeleteLinkResponse429Headers the declared response headers of an HTTP 429 response for DeleteLink
 type DeleteLinkResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type DeleteLinkResponse struct {
@@ -1753,7 +1753,7 @@ func (r DeleteLinkResponse) ContentType() string {
 
 // UpdateLinkResponse429Headers the declared response headers of an HTTP 429 response for UpdateLink
 type UpdateLinkResponse429Headers struct {
-	RetryAfter *string
+	RetryAfter string
 }
 
 type UpdateLinkResponse struct {
@@ -1975,10 +1975,10 @@ func ParseGenerateAccessTokenResponse(rsp *http.Response) (*GenerateAccessTokenR
 		var headers GenerateAccessTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -2059,10 +2059,10 @@ func ParseDeleteLinkResponse(rsp *http.Response) (*DeleteLinkResponse, error) {
 		var headers DeleteLinkResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}
@@ -2140,10 +2140,10 @@ func ParseUpdateLinkResponse(rsp *http.Response) (*UpdateLinkResponse, error) {
 		var headers UpdateLinkResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	}

@@ -24,8 +24,8 @@ const (
 // refusal is a refused operation on a link, with what its answer needs.
 type refusal struct {
 	reason     reason
-	badState   string  // the link_error_code of a 422 link_error.bad_state
-	retryAfter *string // the Retry-After of a 429
+	badState   string // the link_error_code of a 422 link_error.bad_state
+	retryAfter string // the Retry-After of a 429
 }
 
 // opRead is the op of an operation that only reads a link: no rules beyond find's.
@@ -121,14 +121,11 @@ func refuse[R any,
 }
 
 // retryAfter formats a wait as delta-seconds (rounded up) or, WithRetryAfterHTTPDate, a date.
-func (f *Fake) retryAfter(wait time.Duration, now time.Time) *string {
-	var v string
+func (f *Fake) retryAfter(wait time.Duration, now time.Time) string {
 	if f.httpDate {
-		v = now.Add(wait + time.Second - 1).UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
-	} else {
-		v = strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
+		return now.Add(wait + time.Second - 1).UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
 	}
-	return &v
+	return strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
 }
 
 func ptrString(s string) *string { return &s }

@@ -12,7 +12,6 @@ import (
 // refuse builds each operation's own response for each reason, with its status, body and
 // Retry-After.
 func TestRefuse(t *testing.T) {
-	retry := "7"
 	for _, tc := range []struct {
 		no         refusal
 		status     int
@@ -23,7 +22,7 @@ func TestRefuse(t *testing.T) {
 		{refusal{reason: notFound}, 404, "link_error.not_found", ""},
 		{refusal{reason: deleted}, 410, "link_error.deleted", ""},
 		{refusal{reason: badState, badState: "auth_expired"}, 422, "link_error.bad_state", ""},
-		{refusal{reason: rateLimited, retryAfter: &retry}, 429, "api_error.rate_limit_exceeded", "7"},
+		{refusal{reason: rateLimited, retryAfter: "7"}, 429, "api_error.rate_limit_exceeded", "7"},
 	} {
 		update, err := refuse[fk.UpdateLinkResponseObject, fk.UpdateLink403JSONResponse, fk.UpdateLink404JSONResponse,
 			fk.UpdateLink410JSONResponse, fk.UpdateLink422JSONResponse, fk.UpdateLink429JSONResponse](&tc.no)

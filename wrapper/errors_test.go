@@ -36,6 +36,8 @@ func TestOddAnswers(t *testing.T) {
 		{"200 as text/html", "PATCH", 200, "text/html", "<html>ok</html>", "", true, ""},
 		{"truncated 200", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, ""},
 		{"200 that is not a link", "PATCH", 200, "application/json", `{}`, "", true, ""},
+		{"200 link without link_id", "PATCH", 200, "application/json", `{"state":"connected","institution_id":"chase"}`, "", true, ""},
+		{"200 link with a null link_id", "PATCH", 200, "application/json", `{"link_id":null,"state":"connected"}`, "", true, ""},
 		{"200 with wrong types", "PATCH", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, ""},
 		{"200 with a bad timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, ""},
 		{"200 with a numeric timestamp", "PATCH", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, ""},

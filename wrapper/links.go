@@ -112,8 +112,10 @@ func (c *Client) UpdateLink(ctx context.Context, id string, p UpdateParams, opts
 	if err := json.Unmarshal(cs.body.raw, link); err != nil {
 		return nil, c.doer.creds.redactor().redactError(bodyError(http.MethodPatch, id, rsp.StatusCode, cs.attempts, err))
 	}
-	if link.LinkID == "" || link.State == "" {
-		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id or state missing"))
+	// A body with a link_id is a link. The other fields the SDKs call required (state
+	// included) may be missing: they keep their zero value, as openapi.yaml promises.
+	if link.LinkID == "" {
+		return nil, malformed(http.MethodPatch, id, rsp.StatusCode, cs.attempts, errors.New("the body is not a link: link_id missing"))
 	}
 	return link, nil
 }

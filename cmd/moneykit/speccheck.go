@@ -99,7 +99,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return out.fail(internalFailure(err))
 	}
-	capture := &captureTransport{base: http.DefaultTransport, v: checker.v, red: &redactor{}}
+	capture := &captureTransport{base: http.DefaultTransport, v: checker.v, red: checker.red}
 	o.transport = capture
 	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
@@ -227,6 +227,7 @@ func (t *captureTransport) last(method string) *exchange {
 type specChecker struct {
 	v      *spec.Validator
 	strict *openapi3.T
+	red    *redactor // the credentials and tokens the run has seen, kept out of details
 }
 
 func newSpecChecker(ctx context.Context) (*specChecker, error) {
@@ -239,7 +240,7 @@ func newSpecChecker(ctx context.Context) (*specChecker, error) {
 		return nil, err
 	}
 	closeSchemas(strict)
-	return &specChecker{v: v, strict: strict}, nil
+	return &specChecker{v: v, strict: strict, red: &redactor{}}, nil
 }
 
 // result turns one exchange into a checkResult.
@@ -301,7 +302,7 @@ func (c *specChecker) check(ctx context.Context, ex *exchange) []drift {
 		return out
 	}
 	if err := c.v.ValidateResponse(ctx, ex.in, ex.status, ex.header, ex.body); err != nil {
-		for _, d := range driftsOf(err) {
+		for _, d := range driftsOf(err, c.red) {
 			add(d)
 		}
 	}
@@ -311,7 +312,7 @@ func (c *specChecker) check(ctx context.Context, ex *exchange) []drift {
 		if err := json.Unmarshal(ex.body, &value); err == nil {
 			opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, spec.SchemaOptions()...)
 			if err := schema.VisitJSON(value, opts...); err != nil {
-				for _, d := range driftsOf(err) {
+				for _, d := range driftsOf(err, c.red) {
 					add(d)
 				}
 			}

@@ -1389,7 +1389,7 @@ type ForbiddenJSONResponse ForbiddenActionError
 type NotFoundJSONResponse LinkNotFoundError
 
 type RateLimitedResponseHeaders struct {
-	RetryAfter *string
+	RetryAfter string
 }
 type RateLimitedJSONResponse struct {
 	Body RateLimitExceededError
@@ -1466,9 +1466,7 @@ func (response GenerateAccessToken429JSONResponse) VisitGenerateAccessTokenRespo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1584,9 +1582,7 @@ func (response DeleteLink429JSONResponse) VisitDeleteLinkResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1695,9 +1691,7 @@ func (response UpdateLink429JSONResponse) VisitUpdateLinkResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
