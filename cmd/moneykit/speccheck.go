@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -59,12 +58,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	var deleteID string
 	fs.StringVar(&deleteID, "delete", "", "also delete the link with this `id` and check the answer (it is gone for good: name a disposable link)")
 	fs.BoolVar(&o.json, "json", false, "print the findings as JSON on stdout, failures included")
-	fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
-	fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
-	fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
-	fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
-	fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
-	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long")
+	o.connectionFlags(fs)
 	fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
