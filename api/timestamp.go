@@ -11,7 +11,7 @@ import (
 // reference shows ("2023-02-16T09:14:11"), which it reads as UTC. JSON null leaves it zero.
 // It encodes as RFC 3339.
 //
-// This file is written by hand; the rest of package api is generated.
+// This file and doc.go are written by hand; the rest of package api is generated.
 type Timestamp struct {
 	time.Time
 }

@@ -43,7 +43,8 @@ type Fault struct {
 	// chance (0.02: about 2 in 100); Times counts only the requests that got it.
 	Probability float64
 	// Latency delays the answer (or the drop) this long; the delay ends early when the
-	// request's context ends or the fake is closed.
+	// request's context ends or the fake is closed, and the request, not processed, is
+	// answered 503.
 	Latency time.Duration
 	// Status, Header and Body make the answer of FaultStatus (Body defaults to none).
 	Status int
@@ -108,9 +109,9 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, fault *Fault) 
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			return 0
+			return notProcessed(w)
 		case <-f.closing:
-			return 0
+			return notProcessed(w)
 		}
 	}
 	switch fault.Kind {
@@ -147,6 +148,19 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, fault *Fault) 
 	}
 	rec.writeTo(w)
 	return rec.status
+}
+
+// notProcessed answers a request cut short by its delay (the fake is closing, or the
+// request's context ended) with 503, so that it never looks like a success: returning
+// without writing would make net/http send an implicit 200 with an empty body.
+func notProcessed(w http.ResponseWriter) int {
+	w.Header().Set("Connection", "close")
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+		"error_code":        "api_error.internal",
+		"error_message":     "moneykittest: the fake is shutting down; the request was not processed.",
+		"documentation_url": docsURL,
+	})
+	return http.StatusServiceUnavailable
 }
 
 // hijackAndClose writes raw bytes, if any, on the bare connection and closes it.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 )
 
@@ -138,4 +139,52 @@ func TestCloseEndsDelays(t *testing.T) {
 	}
 	<-done    // the client's request ended (with whatever error a closed connection gives)
 	s.Close() // twice is fine
+}
+
+// A request held by a delay fault when the fake closes (moneykit serve's SIGINT/SIGTERM
+// path calls Fake.Close first) must not reach the client as a success: it was never
+// processed. (It used to return without writing: net/http sent an implicit "200 OK" with
+// an empty body, which the wrapper's DeleteLink counted as deleted.)
+func TestCloseDuringDelayIsNotASuccess(t *testing.T) {
+	s, err := moneykittest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultDelay, Latency: time.Hour, Method: http.MethodDelete})
+
+	req, _ := http.NewRequest(http.MethodDelete, s.URL+"/links/"+moneykittest.SeedLinkID, nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	// Wait until the request is held by the delay.
+	for deadline := time.Now().Add(5 * time.Second); len(s.Requests()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.Fake.Close() // what moneykit serve does on SIGTERM before http.Server.Shutdown
+	r := <-done
+	l, _ := s.Link(moneykittest.SeedLinkID)
+	if r.err == nil && r.status >= 200 && r.status < 300 {
+		t.Errorf("the delayed DELETE answered %d %q although it was never processed (link state %q, want it reported as failed)", r.status, r.body, l.State)
+	}
+	if l.State == api.LinkStateDeleted {
+		t.Errorf("link deleted")
+	}
 }

@@ -102,7 +102,7 @@ func (f *Fake) answer(r *http.Request) *recorder {
 	switch {
 	case !isToken && !f.authenticate(rec, r):
 	case verr != nil:
-		writeValidationFailed(rec, verr)
+		writeBadRequest(rec, r, verr)
 	default:
 		f.strict.ServeHTTP(rec, r.WithContext(context.WithValue(ctx, requestKey{}, r)))
 	}
@@ -128,9 +128,20 @@ func (f *Fake) violation(err error) {
 	}
 }
 
-// requestDecodeError answers a request the generated code could not decode, in
-// MoneyKit's validation_failed shape (spec validation normally catches it first).
-func (f *Fake) requestDecodeError(w http.ResponseWriter, _ *http.Request, err error) {
+// requestDecodeError answers a request the generated code could not decode (spec
+// validation normally catches it first).
+func (f *Fake) requestDecodeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeBadRequest(w, r, err)
+}
+
+// writeBadRequest answers a request that breaks the spec as MoneyKit does: 400
+// api_error.auth.unauthorized at POST /auth/token (the spec lists no 422 there), 422
+// validation_failed elsewhere. The token answer names no value: the form holds a secret.
+func writeBadRequest(w http.ResponseWriter, r *http.Request, err error) {
+	if r.URL.Path == "/auth/token" {
+		writeJSON(w, http.StatusBadRequest, unauthorizedBody("Unsupported grant type or malformed token request."))
+		return
+	}
 	writeValidationFailed(w, err)
 }
 

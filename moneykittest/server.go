@@ -5,8 +5,9 @@
 // It is held to the same openapi.yaml as the client: its routing and request types are
 // generated from the spec (a spec change it does not implement fails to compile), every
 // request it receives is validated against the spec with kin-openapi (a breach answers 422
-// api_error.request.validation_failed, as MoneyKit does), and every answer it writes is
-// validated too (a breach is reported, and answered 500).
+// api_error.request.validation_failed, or 400 at POST /auth/token, as MoneyKit does), and
+// every answer it writes is validated too, its status included (a breach is reported, and
+// answered 500).
 //
 // Behaviour follows MoneyKit's reference: PATCH applies the three webhook states and
 // link_tags and returns the link; DELETE answers 200 {} (or 204, WithDelete204); a deleted
@@ -121,7 +122,7 @@ func New(opts ...Option) (*Fake, error) {
 	}
 	f := &Fake{
 		now:       time.Now,
-		validator: v,
+		validator: v.ListedStatusesOnly(), // its own answers keep to the listed statuses
 		closing:   make(chan struct{}),
 		tokens:    map[string]time.Time{},
 	}

@@ -311,6 +311,43 @@ func TestValidationFailed(t *testing.T) {
 	}
 }
 
+// POST /auth/token declares 201, 400, 401 and 429 (openapi.yaml; api-notes: "Errors: 400
+// and 401 api_error.auth.unauthorized"). A bad token request answers 400 with the spec's
+// body, naming no secret. (It used to answer 422 validation_failed, a status the spec does
+// not list there, and the fake's own response check let it through.)
+func TestTokenBadRequestStatus(t *testing.T) {
+	s, err := moneykittest.NewServer(moneykittest.WithClientCredentials("cid", "csecret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct{ ctype, body string }{
+		{"application/x-www-form-urlencoded", url.Values{"client_id": {"cid"}, "client_secret": {"csecret"}}.Encode()},                             // no grant_type
+		{"application/x-www-form-urlencoded", url.Values{"grant_type": {"password"}, "client_id": {"cid"}, "client_secret": {"csecret"}}.Encode()}, // unsupported grant
+		{"application/json", `{"grant_type":"client_credentials","client_id":"cid","client_secret":"csecret"}`},                                    // not a form
+	} {
+		resp, err := http.Post(s.URL+"/auth/token", tc.ctype, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("POST /auth/token %s: %d, want 400 (or 401) as openapi.yaml declares", tc.body, resp.StatusCode)
+		}
+		var m map[string]any
+		if json.Unmarshal(b, &m) != nil || m["error_code"] != "api_error.auth.unauthorized" || strings.Contains(string(b), "csecret") {
+			t.Errorf("POST /auth/token %s: body %s", tc.body, b)
+		}
+	}
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
+	}
+	if s.TokensIssued() != 0 {
+		t.Errorf("a bad request got a token")
+	}
+}
+
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // The fake checks its own answers: a link that breaks the spec is caught, not sent.

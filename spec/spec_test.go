@@ -3,8 +3,10 @@ package spec_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,24 +29,191 @@ func TestSpecIsValid(t *testing.T) {
 	if got := doc.OpenAPI; got != "3.0.3" {
 		t.Errorf("openapi version = %q, want 3.0.3", got)
 	}
-	for _, op := range []struct{ method, id string }{{"PATCH", "updateLink"}, {"DELETE", "deleteLink"}} {
-		o := doc.Paths.Find("/links/{id}").GetOperation(op.method)
-		// oapi-codegen's embedded copy capitalises operationIds.
-		if o == nil || !strings.EqualFold(o.OperationID, op.id) {
-			t.Fatalf("%s /links/{id}: operation %q missing", op.method, op.id)
+	ops := operations(doc)
+	if len(ops) == 0 {
+		t.Fatal("no operations")
+	}
+	for _, op := range ops {
+		if op.OperationID == "" {
+			t.Errorf("%s: no operationId", op.name)
 		}
-		if o.Security == nil || len(*o.Security) == 0 {
-			t.Errorf("%s: no security requirement", op.id)
+		if op.Security == nil || len(*op.Security) == 0 {
+			t.Errorf("%s: no security requirement", op.name)
 		}
-		statuses := []string{"200", "401", "403", "404", "410", "422", "429"}
-		if op.method == "DELETE" {
-			statuses = append(statuses, "204")
+		if op.Responses.Len() == 0 {
+			t.Errorf("%s: no responses", op.name)
 		}
-		for _, status := range statuses {
-			if o.Responses.Value(status) == nil {
-				t.Errorf("%s: response %s missing", op.id, status)
+	}
+}
+
+// operation is one operation of the spec, named "METHOD /path".
+type operation struct {
+	name string
+	*openapi3.Operation
+}
+
+// operations lists the spec's operations, sorted by name.
+func operations(doc *openapi3.T) []operation {
+	var ops []operation
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, operation{method + " " + path, op})
+		}
+	}
+	slices.SortFunc(ops, func(a, b operation) int { return strings.Compare(a.name, b.name) })
+	return ops
+}
+
+// fixtureAnswer says which answer a fixture of testdata/responses stands for: its status
+// and, for a success, its operation. An error fixture (error-<status>-<what>.json) stands
+// for that status of every operation that declares it with a schema the fixture matches.
+func fixtureAnswer(name string) (operationID, status string) {
+	switch name {
+	case "link.json":
+		return "updateLink", "200"
+	case "delete.json":
+		return "deleteLink", "200"
+	case "token.json":
+		return "generateAccessToken", "201"
+	}
+	if rest, ok := strings.CutPrefix(name, "error-"); ok {
+		status, _, _ = strings.Cut(rest, "-")
+		return "", status
+	}
+	return "", ""
+}
+
+// bodiless are the answers without a body ("operationId status"): no fixture can hold them.
+var bodiless = []string{"deleteLink 204"}
+
+// uncovered checks every answer openapi.yaml declares (operation, status) against the wire
+// fixtures: each must have a fixture that stands for it and matches its schema, or be
+// bodiless. It returns the answers without one, and the fixtures and bodiless entries that
+// stand for no declared answer (stale).
+func uncovered(doc *openapi3.T, fixtures map[string]any) (missing, stale []string) {
+	used := map[string]bool{}
+	for _, op := range operations(doc) {
+		for status, ref := range op.Responses.Map() {
+			answer := op.OperationID + " " + status
+			media := ref.Value.Content.Get("application/json")
+			if media == nil || media.Schema == nil {
+				if i := slices.IndexFunc(bodiless, func(b string) bool { return strings.EqualFold(b, answer) }); i >= 0 {
+					used[bodiless[i]] = true
+					continue
+				}
+				missing = append(missing, op.name+" "+status+" (no body: list it in bodiless)")
+				continue
+			}
+			found := false
+			for name, body := range fixtures {
+				id, st := fixtureAnswer(name)
+				if st != status || (id != "" && !strings.EqualFold(id, op.OperationID)) {
+					continue
+				}
+				if media.Schema.Value.VisitJSON(body, spec.SchemaOptions()...) == nil {
+					used[name], found = true, true
+				}
+			}
+			if !found {
+				missing = append(missing, op.name+" "+status)
 			}
 		}
+	}
+	for name := range fixtures {
+		if !used[name] {
+			stale = append(stale, name)
+		}
+	}
+	for _, b := range bodiless {
+		if !used[b] {
+			stale = append(stale, b)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(stale)
+	return missing, stale
+}
+
+// responseFixtures reads testdata/responses, by file name.
+func responseFixtures(t *testing.T) map[string]any {
+	t.Helper()
+	files, err := filepath.Glob("../testdata/responses/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixtures: %v, %d files", err, len(files))
+	}
+	out := map[string]any{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[filepath.Base(f)] = v
+	}
+	return out
+}
+
+// Every answer openapi.yaml declares, for every operation, has a wire fixture that matches
+// it (or is known to have no body); every fixture stands for a declared answer. A new
+// operation or status fails here until a fixture covers it.
+func TestEveryAnswerHasAFixture(t *testing.T) {
+	missing, stale := uncovered(load(t), responseFixtures(t))
+	for _, m := range missing {
+		t.Errorf("%s: not covered by a fixture in testdata/responses (see fixtureAnswer)", m)
+	}
+	for _, s := range stale {
+		t.Errorf("%s stands for no answer openapi.yaml declares", s)
+	}
+}
+
+// uncovered notices a new operation, a new status, a changed schema and a stale fixture.
+func TestUncoveredCatchesGaps(t *testing.T) {
+	fixtures := responseFixtures(t)
+	for _, tc := range []struct {
+		name   string
+		change func(doc *openapi3.T, fixtures map[string]any)
+		want   string
+	}{
+		{"new operation", func(doc *openapi3.T, _ map[string]any) {
+			put := *doc.Paths.Find("/links/{id}").Patch // a method the spec does not use
+			put.OperationID = "replaceLink"
+			doc.Paths.Find("/links/{id}").Put = &put
+		}, "missing PUT /links/{id} 200"},
+		{"new status", func(doc *openapi3.T, _ map[string]any) {
+			doc.Paths.Find("/links/{id}").Patch.Responses.Set("409", doc.Paths.Find("/links/{id}").Patch.Responses.Value("404"))
+		}, "missing PATCH /links/{id} 409"},
+		{"new bodiless status", func(doc *openapi3.T, _ map[string]any) {
+			doc.Paths.Find("/links/{id}").Patch.Responses.Set("204", doc.Paths.Find("/links/{id}").Delete.Responses.Value("204"))
+		}, "missing PATCH /links/{id} 204 (no body: list it in bodiless)"},
+		{"fixture breaks the schema", func(_ *openapi3.T, fixtures map[string]any) {
+			fixtures["delete.json"] = map[string]any{"unexpected": true}
+		}, "missing DELETE /links/{id} 200"},
+		{"stale fixture", func(_ *openapi3.T, fixtures map[string]any) {
+			fixtures["error-409-conflict.json"] = map[string]any{}
+		}, "stale error-409-conflict.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := load(t)
+			fx := maps.Clone(fixtures)
+			if m, s := uncovered(doc, fx); len(m)+len(s) > 0 {
+				t.Fatalf("before the change: missing %v, stale %v", m, s)
+			}
+			tc.change(doc, fx)
+			missing, stale := uncovered(doc, fx)
+			var got []string
+			for _, m := range missing {
+				got = append(got, "missing "+m)
+			}
+			for _, s := range stale {
+				got = append(got, "stale "+s)
+			}
+			if !slices.Contains(got, tc.want) {
+				t.Errorf("got %q, want it to include %q", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -99,6 +268,8 @@ func TestFixturesMatchSchemas(t *testing.T) {
 			return "Link"
 		case name == "responses/delete.json":
 			return "EmptyObject"
+		case name == "responses/token.json":
+			return "TokenResponse"
 		}
 		for prefix, schema := range map[string]string{
 			"responses/error-401-expired_access_token": "ExpiredAccessTokenError",
@@ -110,6 +281,7 @@ func TestFixturesMatchSchemas(t *testing.T) {
 			"responses/error-410-":                     "LinkDeletedError",
 			"responses/error-422-bad_state":            "LinkBadStateError",
 			"responses/error-429-":                     "RateLimitExceededError",
+			"responses/error-400-":                     "UnauthorizedError",
 		} {
 			if strings.HasPrefix(name, prefix) {
 				return schema

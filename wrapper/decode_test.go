@@ -63,6 +63,30 @@ func TestTolerantDecoding(t *testing.T) {
 	}
 }
 
+// Issue 11: "a missing field the SDK calls required must still decode in our client", and
+// openapi.yaml's Link description promises "it decodes a link that lacks one (the field
+// keeps its zero value)". state is one of those fields: a successful update whose link
+// lacks it is not reported as failed (it used to be: "link_id or state missing"). A body
+// without a link_id is no link (TestOddAnswers).
+func TestUpdateLinkDecodesLinkWithoutState(t *testing.T) {
+	for name, body := range map[string]string{
+		"state absent": `{"link_id":"` + linkID + `","institution_id":"chase","institution_name":"Chase","institution_avatar":"https://example.com/a.png","provider":"mx","products":{},"available_products":[]}`,
+		"state null":   `{"link_id":"` + linkID + `","institution_id":"chase","institution_name":"Chase","institution_avatar":"https://example.com/a.png","state":null,"provider":"mx","products":{},"available_products":[]}`,
+		"only link_id": `{"link_id":"` + linkID + `"}`,
+	} {
+		c, s := setupWith(t, false)
+		s.handle(reply(200, []byte(body)))
+		link, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if link.LinkID != linkID || link.State != "" {
+			t.Errorf("%s: link %+v", name, link)
+		}
+	}
+}
+
 func TestInvalidLinkTagsSendNothing(t *testing.T) {
 	c, s := setup(t)
 	_, err := c.UpdateLink(context.Background(), linkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("ok", "bad\xff")})

@@ -44,6 +44,8 @@ func TestOddAnswers(t *testing.T) {
 		{"truncated 200 object", 200, "application/json", `{"ok":`, "", true, false, ""},
 		// A JSON object that is not a link: refused by an operation that returns a link.
 		{"200 that is not a link", 200, "application/json", `{}`, "", true, true, ""},
+		{"200 link without link_id", 200, "application/json", `{"state":"connected","institution_id":"chase"}`, "", true, true, ""},
+		{"200 link with a null link_id", 200, "application/json", `{"link_id":null,"state":"connected"}`, "", true, true, ""},
 		{"200 with wrong types", 200, "application/json", `{"link_id":42,"state":"connected"}`, "", true, true, ""},
 		{"200 with a bad timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":"yesterday"}`, "", true, true, ""},
 		{"200 with a numeric timestamp", 200, "application/json", `{"link_id":"mk_1","state":"connected","last_synced_at":1676538851}`, "", true, true, ""},

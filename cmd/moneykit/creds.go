@@ -95,7 +95,7 @@ func (o *opts) connect(getenv func(string) string, stderr io.Writer) (*wrapper.C
 	case token == "" && id == "":
 		f := usageFailure(o.cmd, "no access token or client credentials: set MONEYKIT_ACCESS_TOKEN (or use --token-file FILE), "+
 			"or MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET (or use --client-id ID and --client-secret-file FILE); nothing was sent")
-		f.hint = "To try moneykit without an account, add --fake (the embedded fake MoneyKit API: nothing real changes) or run 'moneykit demo'."
+		f.hint = noCredentialsHint(o.cmd)
 		return nil, nil, f
 	}
 
@@ -123,6 +123,15 @@ func (o *opts) connect(getenv func(string) string, stderr io.Writer) (*wrapper.C
 	}
 	o.red, o.target = red, c.BaseURL()
 	return c, func() {}, nil
+}
+
+// noCredentialsHint names a way to try cmd without an account that cmd accepts:
+// spec-check has no --fake (it checks a real API, so it points at 'moneykit serve').
+func noCredentialsHint(cmd string) string {
+	if cmd == "spec-check" {
+		return "To try spec-check without an account, run 'moneykit serve' and set the MONEYKIT_BASE_URL and MONEYKIT_ACCESS_TOKEN it prints."
+	}
+	return "To try moneykit without an account, add --fake (the embedded fake MoneyKit API: nothing real changes) or run 'moneykit demo'."
 }
 
 // newClient makes the client with the CLI's options: its User-Agent, the base URL if one

@@ -43,7 +43,7 @@ func demo(ctx context.Context, o *opts, stdout, stderr io.Writer) int {
 	for i, st := range steps {
 		fmt.Fprintf(stdout, "== %d. %s: moneykit update %s\n", i+1, st.title, id)
 		link, err := c.UpdateLink(ctx, id, st.params)
-		if code := out.result("demo", err, func() error { return out.link(link) }); code != exitOK {
+		if code := out.result("demo", err, func() error { return out.link("Updated link", link) }); code != exitOK {
 			return code
 		}
 		fmt.Fprintln(stdout)

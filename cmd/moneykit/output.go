@@ -317,7 +317,8 @@ func (p *printer) redactValues(v any) any {
 	return v
 }
 
-func (p *printer) link(l *wrapper.Link) error {
+// link prints a link under heading ("Updated link"), or with --json the link itself.
+func (p *printer) link(heading string, l *wrapper.Link) error {
 	if p.json {
 		return p.writeJSON(l)
 	}
@@ -338,8 +339,8 @@ func (p *printer) link(l *wrapper.Link) error {
 	if l.Provider != "" {
 		provider = ", via " + p.text(string(l.Provider))
 	}
-	_, err := fmt.Fprintf(p.stdout, "Updated link %s (%s, %s%s)\n  webhook:   %s\n  link_tags: %s\n",
-		p.text(l.LinkID), p.text(l.InstitutionName), p.text(string(l.State)), provider, hook, tags)
+	_, err := fmt.Fprintf(p.stdout, "%s %s (%s, %s%s)\n  webhook:   %s\n  link_tags: %s\n",
+		heading, p.text(l.LinkID), p.text(l.InstitutionName), p.text(string(l.State)), provider, hook, tags)
 	return err
 }
 

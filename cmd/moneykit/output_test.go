@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
 // errorKeys are the keys of every --json error object, always all present.
@@ -266,5 +268,21 @@ func TestPrinterRedactedJSONStaysJSON(t *testing.T) {
 	}
 	if v["a"] != "s3cret" || v["b"] != "x[REDACTED]y" || v["n"] != 1.0 {
 		t.Errorf("got %v", v)
+	}
+}
+
+// The link's heading is the caller's, so a read prints "Link ..." with the same helper.
+func TestPrinterLinkHeading(t *testing.T) {
+	l := &wrapper.Link{LinkID: "mk_1", InstitutionName: "Bank", State: api.LinkStateConnected}
+	for _, heading := range []string{"Updated link", "Link"} {
+		var out bytes.Buffer
+		p := &printer{stdout: &out}
+		if err := p.link(heading, l); err != nil {
+			t.Fatal(err)
+		}
+		want := heading + " mk_1 (Bank, connected)\n  webhook:   (none)\n  link_tags: (none)\n"
+		if out.String() != want {
+			t.Errorf("got %q, want %q", out.String(), want)
+		}
 	}
 }

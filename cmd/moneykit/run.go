@@ -127,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return out.result(cmd, c.DeleteLink(ctx, pos[0]), func() error { return out.deleted(pos[0]) })
 	}
 	link, err := c.UpdateLink(ctx, pos[0], o.params())
-	return out.result(cmd, err, func() error { return out.link(link) })
+	return out.result(cmd, err, func() error { return out.link("Updated link", link) })
 }
 
 func version(out *printer) int {
@@ -222,12 +222,7 @@ func (o *opts) flags(name string) *flag.FlagSet {
 	}
 	if cmd == "update" || cmd == "delete" {
 		fs.BoolVar(&o.fake, "fake", false, "run on the embedded fake MoneyKit API: no account, nothing real changes (also MONEYKIT_BASE_URL=fake)")
-		fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
-		fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
-		fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
-		fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
-		fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
-		fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long (must be positive)")
+		o.connectionFlags(fs)
 	}
 	switch cmd {
 	case "demo": // the exchanges are part of the walk-through, so on stdout and on by default
@@ -237,6 +232,17 @@ func (o *opts) flags(name string) *flag.FlagSet {
 		fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
 	}
 	return fs
+}
+
+// connectionFlags are the flags of every command that talks to the API: credentials,
+// base URL and the per-request timeout.
+func (o *opts) connectionFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
+	fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
+	fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
+	fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
+	fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
+	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long (must be positive)")
 }
 
 // printUsage prints a command's help.

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -59,12 +58,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	var deleteID string
 	fs.StringVar(&deleteID, "delete", "", "also delete the link with this `id` and check the answer (it is gone for good: name a disposable link)")
 	fs.BoolVar(&o.json, "json", false, "print the findings as JSON on stdout, failures included")
-	fs.StringVar(&o.tokenFile, "token-file", "", "read the access token from `FILE` (default: $MONEYKIT_ACCESS_TOKEN)")
-	fs.StringVar(&o.tokenFlag, "token", "", "access `token` (discouraged: it lands in shell history; use the environment or --token-file)")
-	fs.StringVar(&o.clientID, "client-id", "", "client `ID` for client credentials (default: $MONEYKIT_CLIENT_ID)")
-	fs.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the client secret from `FILE` (default: $MONEYKIT_CLIENT_SECRET)")
-	fs.StringVar(&o.baseURL, "base-url", "", "API base `URL` (default: $MONEYKIT_BASE_URL, else https://api.moneykit.com)")
-	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long")
+	o.connectionFlags(fs)
 	fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -99,7 +93,7 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return out.fail(internalFailure(err))
 	}
-	capture := &captureTransport{base: http.DefaultTransport, v: checker.v, red: &redactor{}}
+	capture := &captureTransport{base: http.DefaultTransport, v: checker.v, red: checker.red}
 	o.transport = capture
 	c, cleanup, code := o.client(getenv, stdout, stderr)
 	if code != exitOK {
@@ -227,6 +221,7 @@ func (t *captureTransport) last(method string) *exchange {
 type specChecker struct {
 	v      *spec.Validator
 	strict *openapi3.T
+	red    *redactor // the credentials and tokens the run has seen, kept out of details
 }
 
 func newSpecChecker(ctx context.Context) (*specChecker, error) {
@@ -239,7 +234,7 @@ func newSpecChecker(ctx context.Context) (*specChecker, error) {
 		return nil, err
 	}
 	closeSchemas(strict)
-	return &specChecker{v: v, strict: strict}, nil
+	return &specChecker{v: v, strict: strict, red: &redactor{}}, nil
 }
 
 // result turns one exchange into a checkResult.
@@ -301,7 +296,7 @@ func (c *specChecker) check(ctx context.Context, ex *exchange) []drift {
 		return out
 	}
 	if err := c.v.ValidateResponse(ctx, ex.in, ex.status, ex.header, ex.body); err != nil {
-		for _, d := range driftsOf(err) {
+		for _, d := range driftsOf(err, c.red) {
 			add(d)
 		}
 	}
@@ -311,7 +306,7 @@ func (c *specChecker) check(ctx context.Context, ex *exchange) []drift {
 		if err := json.Unmarshal(ex.body, &value); err == nil {
 			opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, spec.SchemaOptions()...)
 			if err := schema.VisitJSON(value, opts...); err != nil {
-				for _, d := range driftsOf(err) {
+				for _, d := range driftsOf(err, c.red) {
 					add(d)
 				}
 			}

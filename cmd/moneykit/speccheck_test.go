@@ -37,6 +37,7 @@ type answer struct {
 	status int
 	ctype  string // default application/json
 	body   any    // marshalled, unless a string (sent as is) or nil (no body)
+	header http.Header
 }
 
 // driftServer answers PATCH and DELETE as told, below an optional path prefix, and
@@ -72,6 +73,9 @@ func driftServer(t *testing.T, prefix string, patch, del answer) (string, *[]*ht
 		if ct != "" {
 			w.Header().Set("Content-Type", ct)
 		}
+		for k, v := range a.header {
+			w.Header()[k] = v
+		}
 		w.WriteHeader(a.status)
 		w.Write(b)
 	}))
@@ -92,6 +96,7 @@ type checkOutput struct {
 
 func TestSpecCheckDrift(t *testing.T) {
 	ok := answer{status: 200, body: conformingLink()}
+	rateLimited := map[string]any{"error_code": "api_error.rate_limit_exceeded", "error_message": "Rate limit exceeded"}
 	for _, tc := range []struct {
 		name   string
 		patch  answer
@@ -147,6 +152,11 @@ func TestSpecCheckDrift(t *testing.T) {
 			code: exitAPI, drifts: []string{"extra_field /request_id"}, err: "answered 401"},
 		{name: "error answer with an error_code the spec lacks", patch: answer{status: 422, body: map[string]any{"error_code": "api_error.new_kind", "error_message": "x"}},
 			code: exitAPI, drifts: []string{"unknown_enum /error_code"}, err: "answered 422"},
+		// MoneyKit always sends Retry-After with a 429 (api-notes), and openapi.yaml requires it.
+		{name: "429 with Retry-After", patch: answer{status: 429, header: http.Header{"Retry-After": {"0"}}, body: rateLimited},
+			code: exitAPI, err: "answered 429 api_error.rate_limit_exceeded"},
+		{name: "429 without Retry-After", patch: answer{status: 429, body: rateLimited},
+			code: exitAPI, drifts: []string{"bad_header Retry-After"}, err: "answered 429"},
 		{name: "delete conforms (204)", patch: ok, del: answer{status: 204}, code: exitOK},
 		{name: "delete drifts", patch: ok, del: answer{status: 200, body: map[string]any{"deleted": true}}, code: exitAPI,
 			drifts: []string{"extra_field /deleted"}},
@@ -232,24 +242,28 @@ func TestSpecCheckRequests(t *testing.T) {
 	}
 }
 
-// A server that repeats the token back does not get it printed.
+// A server that repeats the token back does not get any of it printed, even a long token
+// (a JWT, as MoneyKit issues) in a value that is shown cut short: it is redacted before it
+// is cut (it used to be cut at 77 bytes first, and its start printed).
 func TestSpecCheckScrubsSecrets(t *testing.T) {
-	const token = "tok_SECRET_echo"
-	base, _ := driftServer(t, "", answer{status: 200, body: with(func(m map[string]any) {
-		m["state"] = token
-		m[token] = token
-	})}, answer{})
-	for _, asJSON := range []bool{false, true} {
-		args := []string{"spec-check", "mk_drift"}
-		if asJSON {
-			args = append(args, "--json")
-		}
-		r := runCLI(t, map[string]string{"MONEYKIT_ACCESS_TOKEN": token, "MONEYKIT_BASE_URL": base}, args...)
-		if r.code != exitAPI || !strings.Contains(r.stdout, "unknown_enum") {
-			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
-		}
-		if strings.Contains(r.stdout+r.stderr, token) {
-			t.Errorf("the token was printed:\n%s%s", r.stdout, r.stderr)
+	jwt := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + strings.Repeat("eyJzdWIiOiJhcHBfMSJ9", 4) + ".c2lnbmF0dXJl"
+	for _, token := range []string{"tok_SECRET_echo", jwt} {
+		base, _ := driftServer(t, "", answer{status: 200, body: with(func(m map[string]any) {
+			m["state"] = token
+			m[token] = token
+		})}, answer{})
+		for _, asJSON := range []bool{false, true} {
+			args := []string{"spec-check", "mk_drift"}
+			if asJSON {
+				args = append(args, "--json")
+			}
+			r := runCLI(t, map[string]string{"MONEYKIT_ACCESS_TOKEN": token, "MONEYKIT_BASE_URL": base}, args...)
+			if r.code != exitAPI || !strings.Contains(r.stdout, "unknown_enum") {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, token[:min(len(token), 40)]) {
+				t.Errorf("%v: the token (or its start) was printed:\n%s%s", args, r.stdout, r.stderr)
+			}
 		}
 	}
 }
@@ -317,6 +331,17 @@ func TestSpecCheckUsage(t *testing.T) {
 				t.Error("it started the embedded fake")
 			}
 		})
+	}
+	// Without credentials, the hint names a way to try each command that it accepts:
+	// spec-check has no --fake (it used to be told to add one), delete has.
+	for _, tc := range []struct{ cmd, want, not string }{
+		{"spec-check", "moneykit serve", "--fake"},
+		{"delete", "--fake", ""},
+	} {
+		r := runCLI(t, map[string]string{}, tc.cmd, "mk_x")
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || tc.not != "" && strings.Contains(r.stderr, tc.not) {
+			t.Errorf("%s without credentials: exit %d, want %d, a hint with %q and without %q:\n%s", tc.cmd, r.code, exitUsage, tc.want, tc.not, r.stderr)
+		}
 	}
 	if r := runCLI(t, nil, "help", "spec-check"); r.code != exitOK || !strings.Contains(r.stdout, "--delete") || !strings.Contains(r.stdout, "openapi.yaml") {
 		t.Errorf("help spec-check: %d %q", r.code, r.stdout)

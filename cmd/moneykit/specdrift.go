@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -35,13 +36,16 @@ type drift struct {
 	Detail string `json:"detail"`
 }
 
-// driftsOf sorts kin-openapi's errors into drift kinds.
-func driftsOf(err error) []drift {
+// driftsOf sorts kin-openapi's errors into drift kinds. Values of the answer shown in a
+// detail pass through red before they are cut short (see shortJSON).
+func driftsOf(err error, red *redactor) []drift {
 	var re *openapi3filter.ResponseError
 	if errors.As(err, &re) && re.Err == nil {
 		switch {
 		case strings.Contains(re.Reason, "Content-Type"):
 			return []drift{{driftContentType, "Content-Type", re.Reason}}
+		case strings.HasPrefix(re.Reason, "response header"): // a required header missing
+			return []drift{{driftHeader, headerName(re.Reason), re.Reason}}
 		default:
 			return []drift{{driftSchema, "response", re.Reason}}
 		}
@@ -49,23 +53,28 @@ func driftsOf(err error) []drift {
 	if errors.As(err, &re) {
 		switch {
 		case strings.HasPrefix(re.Reason, "response header"), strings.Contains(re.Reason, "header"):
-			where := "header"
-			if _, name, ok := strings.Cut(re.Reason, `"`); ok {
-				where, _, _ = strings.Cut(name, `"`)
-			}
-			return []drift{{driftHeader, where, re.Reason + ": " + errText(re.Err)}}
+			return []drift{{driftHeader, headerName(re.Reason), re.Reason + ": " + errText(re.Err)}}
 		case strings.Contains(re.Reason, "decode"):
 			return []drift{{driftBody, "body", "the body is not valid JSON: " + errText(re.Err)}}
 		}
 	}
 	var out []drift
 	for _, se := range schemaErrors(err) {
-		out = append(out, schemaDrifts(se)...)
+		out = append(out, schemaDrifts(se, red)...)
 	}
 	if len(out) == 0 {
 		out = append(out, drift{driftSchema, "response", errText(err)})
 	}
 	return out
+}
+
+// headerName is the quoted header name in kin-openapi's reason, or "header".
+func headerName(reason string) string {
+	if _, name, ok := strings.Cut(reason, `"`); ok {
+		name, _, _ = strings.Cut(name, `"`)
+		return name
+	}
+	return "header"
 }
 
 // schemaErrors flattens kin-openapi's error tree. The errors of a oneOf are unpacked only
@@ -106,7 +115,7 @@ func schemaErrors(err error) []*openapi3.SchemaError {
 
 const extraFieldDetail = "the API sent a field the spec does not declare"
 
-func schemaDrifts(se *openapi3.SchemaError) []drift {
+func schemaDrifts(se *openapi3.SchemaError, red *redactor) []drift {
 	where := "/" + strings.Join(se.JSONPointer(), "/")
 	switch se.SchemaField {
 	case "properties", "additionalProperties":
@@ -130,7 +139,7 @@ func schemaDrifts(se *openapi3.SchemaError) []drift {
 		if se.Schema != nil && !typeFits(se.Schema, se.Value) { // kin-openapi checks the enum first
 			return []drift{{driftWrongType, where, fmt.Sprintf("value must be of type %s, got %s", strings.Join(se.Schema.Type.Slice(), " or "), jsonType(se.Value))}}
 		}
-		return []drift{{driftUnknownEnum, where, fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), enumList(se.Schema))}}
+		return []drift{{driftUnknownEnum, where, fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value, red), enumList(se.Schema))}}
 	case "discriminator":
 		// A oneOf told apart by a property (error_code): a value the mapping lacks.
 		if d := se.Schema.Discriminator; d != nil && strings.HasSuffix(se.Reason, "has invalid value") {
@@ -140,7 +149,7 @@ func schemaDrifts(se *openapi3.SchemaError) []drift {
 			}
 			slices.Sort(keys)
 			return []drift{{driftUnknownEnum, strings.TrimSuffix(where, "/") + "/" + d.PropertyName,
-				fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value), strings.Join(keys, ", "))}}
+				fmt.Sprintf("%s is not a value the spec lists (%s)", shortJSON(se.Value, red), strings.Join(keys, ", "))}}
 		}
 	case "type", "nullable":
 		return []drift{{driftWrongType, where, se.Reason + ", got " + jsonType(se.Value)}}
@@ -178,7 +187,7 @@ func enumList(s *openapi3.Schema) string {
 	}
 	var vals []string
 	for _, v := range s.Enum {
-		vals = append(vals, shortJSON(v))
+		vals = append(vals, shortJSON(v, nil)) // the spec's own values
 	}
 	return strings.Join(vals, ", ")
 }
@@ -201,14 +210,23 @@ func jsonType(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// shortJSON shows a value as JSON, cut short: it is printed.
-func shortJSON(v any) string {
+// shortJSON shows a value as JSON, cut short: it is printed. A value from the answer is
+// redacted with red first: once cut, a secret the answer repeated back (a long token)
+// would no longer be found whole, and its start would be printed.
+func shortJSON(v any, red *redactor) string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		b = []byte(fmt.Sprint(v))
+	}
+	if red != nil {
+		b = red.redact(b)
 	}
 	if len(b) > 80 {
-		return string(b[:77]) + "..."
+		n := 77
+		for n > 0 && !utf8.RuneStart(b[n]) {
+			n--
+		}
+		return string(b[:n]) + "..."
 	}
 	return string(b)
 }
