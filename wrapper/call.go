@@ -99,8 +99,7 @@ func (r reply) object() error {
 	if err := r.notJSON(); err != nil {
 		return err
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(r.body, &obj); err != nil || obj == nil {
+	if b := bytes.TrimSpace(r.body); !json.Valid(b) || b[0] != '{' {
 		return malformed(r.method, r.id, r.resp.StatusCode, r.attempts, errors.New("the body is not a JSON object"))
 	}
 	return nil
