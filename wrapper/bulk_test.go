@@ -138,12 +138,17 @@ func TestBulkRateAndSharedBackoff(t *testing.T) {
 			limited = r.Time
 		}
 	}
-	// Requests sent before the 429 reached the client land soon after it (within 300 ms
-	// even on a loaded machine); after that, nothing until the second is over.
+	// Requests already in flight when the 429 came back (at most Concurrency-1 others) may
+	// land after it; every other one waits out the shared pause of one second. Without the
+	// pause all 19 others would follow at once.
+	during := 0
 	for _, r := range reqs {
-		if d := r.Time.Sub(limited); d >= 300*time.Millisecond && d < 900*time.Millisecond {
-			t.Errorf("request at +%v during the shared pause", d)
+		if d := r.Time.Sub(limited); d > 0 && d < 900*time.Millisecond {
+			during++
 		}
+	}
+	if during > 7 {
+		t.Errorf("%d requests within 900 ms after the 429: the shared pause was not held", during)
 	}
 }
 
