@@ -51,6 +51,9 @@ func (c *Client) call(ctx context.Context, op operation, id string, opts []CallO
 	if err != nil {
 		return reply{}, err
 	}
+	// Editors see the call's context (its values, for tracing, and its deadline); one may
+	// replace it with a context derived from it, which the attempts then use.
+	req = req.WithContext(ctx)
 	for _, edit := range c.editors {
 		if err := edit(ctx, req); err != nil {
 			return reply{}, c.callError(ctx, op.method, id, err)
@@ -99,7 +102,8 @@ func (r reply) object() error {
 	if err := r.notJSON(); err != nil {
 		return err
 	}
-	if b := bytes.TrimSpace(r.body); !json.Valid(b) || b[0] != '{' {
+	// Only JSON's own whitespace: bytes.TrimSpace would also drop U+00A0, which JSON refuses.
+	if b := bytes.Trim(r.body, " \t\r\n"); !json.Valid(b) || b[0] != '{' {
 		return malformed(r.method, r.id, r.resp.StatusCode, r.attempts, errors.New("the body is not a JSON object"))
 	}
 	return nil

@@ -3,7 +3,10 @@ package wrapper_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +45,8 @@ func TestOddAnswers(t *testing.T) {
 		{"200 array", 200, "application/json", "[]", "", true, false, ""},
 		{"truncated 200", 200, "application/json", `{"link_id":"mk_1","state":"conn`, "", true, false, ""},
 		{"truncated 200 object", 200, "application/json", `{"ok":`, "", true, false, ""},
+		// JSON's whitespace is space, tab, CR and LF; a no-break space is not JSON.
+		{"200 {} after a no-break space", 200, "application/json", "\u00a0{}", "", true, false, ""},
 		// A JSON object that is not a link: refused by an operation that returns a link.
 		{"200 that is not a link", 200, "application/json", `{}`, "", true, true, ""},
 		{"200 link without link_id", 200, "application/json", `{"state":"connected","institution_id":"chase"}`, "", true, true, ""},
@@ -146,5 +151,41 @@ func TestResponseTooLarge(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// WithMaxResponseBytes accepts any positive n; the largest one must not make every
+// answer read as empty (maxBody+1 overflows in io.LimitReader).
+func TestMaxResponseBytesHuge(t *testing.T) {
+	body := fixture(t, "responses/link.json")
+	for _, tc := range []struct {
+		name    string
+		chunked bool
+	}{{"content-length", false}, {"chunked", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if !tc.chunked {
+					w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				}
+				w.WriteHeader(200)
+				w.Write(body)
+				if tc.chunked {
+					w.(http.Flusher).Flush()
+				}
+			}))
+			defer srv.Close()
+			c, err := wrapper.New("tok_review_123", wrapper.WithBaseURL(srv.URL), wrapper.WithMaxResponseBytes(math.MaxInt64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			link, err := c.UpdateLink(context.Background(), "mk_1", wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("a")})
+			if err != nil {
+				t.Fatalf("UpdateLink with WithMaxResponseBytes(math.MaxInt64): %v", err)
+			}
+			if link.LinkID == "" {
+				t.Fatal("no link id")
+			}
+		})
 	}
 }

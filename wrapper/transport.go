@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 )
@@ -103,8 +104,12 @@ func (d *doer) send(ctx context.Context, req *http.Request, cs *callState) (*htt
 // failed attempt that can be retried, and the timeout covers the body too. It returns the
 // token it used ("" for none).
 func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*http.Response, []byte, string, error) {
-	actx, cancel := context.WithTimeout(ctx, cs.cfg.attemptTimeout)
+	// The attempt's context comes from the request's, so that what a request editor put
+	// there (an httptrace.ClientTrace, say) reaches net/http; the call's context still
+	// ends it, should an editor have detached the request from it.
+	actx, cancel := context.WithTimeout(req.Context(), cs.cfg.attemptTimeout)
 	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
 	r := req.WithContext(actx)
 	used, err := d.creds.apply(actx, r, cs.cfg.attemptTimeout)
 	if err != nil {
@@ -124,7 +129,7 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	// A bytes.Buffer, not io.ReadAll: its doubling growth reads a link's body with two
 	// allocations fewer, which keeps UpdateLink within the floor + 25 of `make bench`.
 	var buf bytes.Buffer
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, d.maxBody+1))
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, min(d.maxBody, math.MaxInt64-1)+1)) // +1 tells "over" from "at"
 	body := buf.Bytes()
 	if err != nil {
 		return nil, nil, used, timedOut(ctx, err, cs)
