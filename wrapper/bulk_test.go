@@ -113,9 +113,14 @@ func TestDeleteLinksCountsGoneAsDone(t *testing.T) {
 	}
 }
 
-// The shared limiter holds the rate; a 429 with Retry-After pauses every worker.
+// The shared limiter holds the rate; a 429 with Retry-After pauses every worker. The
+// pause is on the run's clock: recorded, not spent (the rate is real time).
 func TestBulkRateAndSharedBackoff(t *testing.T) {
 	srv, c, ids := bulkFake(t, 40)
+	var clk runClock
+	var waits sleeper
+	wrapper.SetRunClock(c, clk.now, clk.sleep)
+	wrapper.SetSleep(c, waits.sleep) // the retry of the id that got the 429
 	start := time.Now()
 	sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids[:20]), wrapper.BulkOptions{Concurrency: 8, Rate: 20, Burst: 1})
 	if err != nil || sum.Done != 20 {
@@ -135,7 +140,7 @@ func TestBulkRateAndSharedBackoff(t *testing.T) {
 	var limited time.Time
 	for _, r := range reqs {
 		if r.Status == 429 {
-			limited = r.Time
+			limited = clk.at(r.Time)
 		}
 	}
 	// Requests already in flight when the 429 came back (at most Concurrency-1 others) may
@@ -143,12 +148,15 @@ func TestBulkRateAndSharedBackoff(t *testing.T) {
 	// pause all 19 others would follow at once.
 	during := 0
 	for _, r := range reqs {
-		if d := r.Time.Sub(limited); d > 0 && d < 900*time.Millisecond {
+		if d := clk.at(r.Time).Sub(limited); d > 0 && d < 900*time.Millisecond {
 			during++
 		}
 	}
 	if during > 7 {
 		t.Errorf("%d requests within 900 ms after the 429: the shared pause was not held", during)
+	}
+	if p := clk.pauses(); len(p) == 0 || p[0] < 900*time.Millisecond || p[0] > time.Second {
+		t.Errorf("pauses %v, want the first of about the Retry-After of 1 s", p)
 	}
 }
 

@@ -55,11 +55,14 @@ func (r *results) get() []wrapper.BulkResult {
 	return append([]wrapper.BulkResult(nil), r.list...)
 }
 
-// A Retry-After of an hour pauses the run no longer than WithMaxRetryWait.
+// A Retry-After of an hour pauses the run no longer than WithMaxRetryWait (on the run's
+// clock: recorded, not spent).
 func TestBulkSharedPauseIsCapped(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv, c, ids, done := bulkEnv(t, 10, nil)
 	defer done()
+	var clk runClock
+	wrapper.SetRunClock(c, clk.now, clk.sleep)
 	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("3600"), Body: rateLimitBody})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -74,8 +77,11 @@ func TestBulkSharedPauseIsCapped(t *testing.T) {
 		t.Fatalf("summary %+v, err %v, took %v", sum, err, took)
 	}
 	reqs := srv.Requests()
-	if gap := reqs[1].Time.Sub(reqs[0].Time); gap < maxWait-10*time.Millisecond {
+	if gap := clk.at(reqs[1].Time).Sub(clk.at(reqs[0].Time)); gap < maxWait-10*time.Millisecond {
 		t.Errorf("next request %v after the 429, want the shared pause of %v", gap, maxWait)
+	}
+	if p := clk.pauses(); len(p) != 1 || p[0] > maxWait || p[0] < maxWait-10*time.Millisecond {
+		t.Errorf("pauses %v, want one of %v", p, maxWait)
 	}
 }
 
@@ -96,6 +102,8 @@ func TestBulkCountsEvery429(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			srv, c, ids, done := bulkEnv(t, 5, nil)
 			defer done()
+			var clk runClock
+			wrapper.SetRunClock(c, clk.now, clk.sleep)
 			srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Times: tc.times, Header: tc.header, Body: rateLimitBody})
 			sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), wrapper.BulkOptions{Concurrency: 1, Rate: 1000,
 				CallOptions: append(tc.opts, wrapper.WithMaxRetryWait(pause))})
@@ -104,8 +112,11 @@ func TestBulkCountsEvery429(t *testing.T) {
 			}
 			reqs := srv.Requests()
 			last := reqs[tc.times-1]
-			if gap := reqs[tc.times].Time.Sub(last.Time); tc.header.Get("Retry-After") != "" && gap < pause-10*time.Millisecond {
+			if gap := clk.at(reqs[tc.times].Time).Sub(clk.at(last.Time)); tc.header.Get("Retry-After") != "" && gap < pause-10*time.Millisecond {
 				t.Errorf("the next id went %v after the 429, want the shared pause of %v", gap, pause)
+			}
+			if p := clk.pauses(); tc.header.Get("Retry-After") != "" && (len(p) != 1 || p[0] > pause || p[0] < pause-10*time.Millisecond) {
+				t.Errorf("pauses %v, want one of %v", p, pause)
 			}
 		})
 	}

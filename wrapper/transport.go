@@ -24,6 +24,8 @@ type doer struct {
 	version   string
 	// sleep waits between attempts; tests replace it so that they do not sleep for real.
 	sleep func(ctx context.Context, d time.Duration) error
+	// runClock is the clock of a bulk run's gate (its shared pause); tests replace it.
+	runClock clock
 }
 
 // callState is one call's options and what its attempts found so far.
@@ -48,12 +50,13 @@ func (d *doer) send(ctx context.Context, req *http.Request, cs *callState) (*htt
 	refreshed, retries := false, 0
 	for {
 		g := cs.cfg.gate
+		var sent time.Time // on the run's clock
 		if g != nil {
 			if err := g.wait(ctx); err != nil {
 				return nil, nil, err
 			}
+			sent = g.run.clock.now()
 		}
-		sent := time.Now()
 		resp, body, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
 		if g != nil {
