@@ -112,7 +112,9 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	// ends it, should an editor have detached the request from it.
 	actx, cancel := context.WithTimeout(req.Context(), cs.cfg.attemptTimeout)
 	defer cancel()
-	defer context.AfterFunc(ctx, cancel)()
+	if req.Context() != ctx { // only an editor's context needs the watch (2 allocations)
+		defer context.AfterFunc(ctx, cancel)()
+	}
 	r := req.WithContext(actx)
 	used, err := d.creds.apply(actx, r, cs.cfg.attemptTimeout)
 	if err != nil {
