@@ -3,6 +3,8 @@
 //	moneykit update <link-id> [--webhook URL | --remove-webhook] [--tags a,b | --clear-tags]
 //	moneykit delete <link-id>
 //	moneykit bulk update|delete --ids FILE|- [flags]
+//	moneykit serve [flags]            the fake MoneyKit API as a local server, for any language
+//	moneykit spec-check <link-id>     does the live API still answer as openapi.yaml says?
 //	moneykit demo
 //	moneykit version
 //
