@@ -3,41 +3,28 @@ package wrapper
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"html"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/halyard-labs/moneykit-go/internal/secrets"
 )
 
 // redacted replaces a secret wherever server-supplied text repeats it.
 const redacted = "[REDACTED]"
 
 // redactor removes secrets from text a server sent (an error message, a body excerpt, a
-// redirect target), in every form a server or proxy might repeat them: raw (so also
-// "Bearer <token>"), URL- and form-encoded, quoted as Go's %q and JSON do, HTML-escaped,
-// and, for a client id and secret, the base64 of HTTP Basic credentials. The forms are
-// worked out once, when the secrets are known; a nil redactor changes nothing.
+// redirect target), in every form internal/secrets lists. The forms are worked out once,
+// when the secrets are known; a nil redactor changes nothing.
 type redactor struct{ r *strings.Replacer }
 
 // newRedactor returns a redactor for secret, tokens and, when clientID is set, the Basic
 // credentials of clientID with secret.
 func newRedactor(clientID, secret string, tokens ...string) *redactor {
-	var forms []string
+	forms := secrets.BasicForms(clientID, secret)
 	for _, s := range append([]string{secret}, tokens...) {
-		if s != "" {
-			forms = append(forms, encodings(s)...)
-		}
-	}
-	if clientID != "" && secret != "" {
-		// oauth2 escapes both halves before encoding (RFC 6749 2.3.1); a plain Basic
-		// header does not. Unpadded, so that padded and unpadded echoes both match.
-		for _, pair := range []string{clientID + ":" + secret, url.QueryEscape(clientID) + ":" + url.QueryEscape(secret)} {
-			forms = append(forms, base64.RawStdEncoding.EncodeToString([]byte(pair)), base64.RawURLEncoding.EncodeToString([]byte(pair)))
-		}
+		forms = append(forms, secrets.Forms(s)...)
 	}
 	if len(forms) == 0 {
 		return nil
@@ -51,34 +38,6 @@ func newRedactor(clientID, secret string, tokens ...string) *redactor {
 		pairs = append(pairs, f, redacted)
 	}
 	return &redactor{r: strings.NewReplacer(pairs...)}
-}
-
-// encodings lists the forms of s to look for.
-func encodings(s string) []string {
-	q, p := url.QueryEscape(s), url.PathEscape(s)
-	js, _ := json.Marshal(s) // Go escapes <, > and & as \u003c...
-	quoted := strconv.Quote(s)
-	inJSON := string(js[1 : len(js)-1])
-	quotedJSON := strconv.Quote(inJSON) // a JSON string's raw text in an error (time.Parse's)
-	return []string{s, q, p, lowerHex(q), lowerHex(p), quoted[1 : len(quoted)-1], inJSON,
-		strings.ReplaceAll(inJSON, "/", `\/`), // JSON encoders that escape '/'
-		quotedJSON[1 : len(quotedJSON)-1], html.EscapeString(s)}
-}
-
-// lowerHex rewrites percent-escapes with lower-case hex digits (%2f for %2F): servers
-// differ.
-func lowerHex(s string) string {
-	b := []byte(s)
-	for i := 0; i+2 < len(b); i++ {
-		if b[i] == '%' {
-			for j := i + 1; j <= i+2; j++ {
-				if 'A' <= b[j] && b[j] <= 'F' {
-					b[j] += 'a' - 'A'
-				}
-			}
-		}
-	}
-	return string(b)
 }
 
 // redact returns s without secrets.

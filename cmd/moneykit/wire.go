@@ -15,43 +15,36 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/halyard-labs/moneykit-go/internal/secrets"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
-// redactor replaces secrets with [REDACTED], in every encoding they travel in: raw, URL-
-// and form-encoded, JSON-escaped, base64 (alone and as HTTP Basic credentials). It learns
-// the tokens that token answers hand out. It is safe for concurrent use.
+// redactor replaces secrets with [REDACTED], in every form internal/secrets lists (raw,
+// escaped, quoted, base64, as HTTP Basic credentials). It learns the tokens that token
+// answers hand out. It is safe for concurrent use.
 type redactor struct {
 	mu      sync.Mutex
 	secrets []string // longest first, so that no form is cut by a shorter one inside it
 }
 
-func (r *redactor) add(secrets ...string) {
+func (r *redactor) add(values ...string) {
+	for _, s := range values {
+		r.addForms(secrets.Forms(s))
+	}
+}
+
+// addBasic adds the HTTP Basic credentials of id and secret.
+func (r *redactor) addBasic(id, secret string) { r.addForms(secrets.BasicForms(id, secret)) }
+
+func (r *redactor) addForms(forms []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		j, _ := json.Marshal(s)
-		b := []byte(s)
-		for _, v := range []string{
-			s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1]),
-			base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
-			base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		} {
-			if !slices.Contains(r.secrets, v) {
-				r.secrets = append(r.secrets, v)
-			}
+	for _, v := range forms {
+		if !slices.Contains(r.secrets, v) {
+			r.secrets = append(r.secrets, v)
 		}
 	}
 	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-}
-
-// addBasic adds the HTTP Basic credentials of id and secret, as sent plain and as
-// x/oauth2 sends them (each URL-escaped first).
-func (r *redactor) addBasic(id, secret string) {
-	r.add(id+":"+secret, url.QueryEscape(id)+":"+url.QueryEscape(secret))
 }
 
 func (r *redactor) redact(b []byte) []byte {
