@@ -143,16 +143,17 @@ func TestBulkRateAndSharedBackoff(t *testing.T) {
 			limited = clk.at(r.Time)
 		}
 	}
-	// Requests already in flight when the 429 came back (at most Concurrency-1 others) may
-	// land after it; every other one waits out the shared pause of one second. Without the
-	// pause all 19 others would follow at once.
+	// Requests already in flight when the 429 came back (at most Concurrency-1 others) and
+	// the limited id's own retry (its wait is recorded, not slept) may land after it; every
+	// other one waits out the shared pause of one second. Without the pause all 19 others
+	// would follow at once.
 	during := 0
 	for _, r := range reqs {
 		if d := clk.at(r.Time).Sub(limited); d > 0 && d < 900*time.Millisecond {
 			during++
 		}
 	}
-	if during > 7 {
+	if during > 8 {
 		t.Errorf("%d requests within 900 ms after the 429: the shared pause was not held", during)
 	}
 	if p := clk.pauses(); len(p) == 0 || p[0] < 900*time.Millisecond || p[0] > time.Second {
