@@ -45,12 +45,19 @@ fuzz:
 	@for f in $(FUZZ_TARGETS); do echo "== $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./wrapper || exit 1; done
 
 BENCHCOUNT ?= 10
+BENCHDIR = .bench
 
 ## bench: per-call cost of the wrapper and the generated client against plain net/http
-## (the floor), printed by benchstat against the floor, then the wrapper against its
-## targets: time within 1.25x of the floor, allocations within the floor + 25
+## (the floor), printed by benchstat against the floor; then the wrapper against the
+## targets (time within 1.25x of the floor, allocations within the floor + 25).
+## BENCHCOUNT rounds, each running every variant once, so that a slow spell of a shared
+## machine falls on all of them alike (-count would run one variant's samples back to back)
 bench:
-	$(GO) test -run='^$$' -bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' -benchmem -count=$(BENCHCOUNT) -cpu=1,2 ./wrapper > bench.out
+	@mkdir -p $(BENCHDIR)
+	$(GO) test -c -o $(BENCHDIR)/wrapper.test ./wrapper
+	@rm -f bench.out; for i in $$(seq $(BENCHCOUNT)); do echo "round $$i of $(BENCHCOUNT)" >&2; \
+		(cd wrapper && ../$(BENCHDIR)/wrapper.test -test.run='^$$' -test.bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' \
+			-test.benchmem -test.count=1 -test.cpu=1,2) >> bench.out || exit 1; done
 	$(GO) tool benchstat -col /impl bench.out
 	@echo; echo "wrapper vs floor (targets: time <= 1.25x, allocs <= floor + 25; n.s.: no significant difference)"
 	@$(GO) tool benchstat -format csv -col /impl bench.out 2>/dev/null | awk -F, ' \
