@@ -64,23 +64,39 @@ func operations(doc *openapi3.T) []operation {
 	return ops
 }
 
-// fixtureAnswer says which answer a fixture of testdata/responses stands for: its status
-// and, for a success, its operation. An error fixture (error-<status>-<what>.json) stands
-// for that status of every operation that declares it with a schema the fixture matches.
-func fixtureAnswer(name string) (operationID, status string) {
-	switch name {
-	case "link.json":
-		return "updateLink", "200"
-	case "delete.json":
-		return "deleteLink", "200"
-	case "token.json":
-		return "generateAccessToken", "201"
-	}
-	if rest, ok := strings.CutPrefix(name, "error-"); ok {
-		status, _, _ = strings.Cut(rest, "-")
-		return "", status
-	}
-	return "", ""
+// responseFixtures says what each wire fixture of testdata/responses stands for, by its
+// file name (or the start of it): the answer (a status, and for a success the operations
+// it answers; an error fixture answers that status of every operation that declares it)
+// and the component schema it is. A fixture no row names stands for nothing: stale.
+var responseFixtures = []fixture{
+	{"link.json", "200", "Link", []string{"updateLink"}},
+	{"delete.json", "200", "EmptyObject", []string{"deleteLink"}},
+	{"token.json", "201", "TokenResponse", []string{"generateAccessToken"}},
+	{"error-400-", "400", "UnauthorizedError", nil},
+	{"error-401-expired_access_token", "401", "ExpiredAccessTokenError", nil},
+	{"error-401-unauthorized.json", "401", "UnauthorizedError", nil},
+	{"error-401-unauthorized_access", "401", "UnauthorizedLinkAccessError", nil},
+	{"error-403-", "403", "ForbiddenActionError", nil},
+	{"error-404-", "404", "LinkNotFoundError", nil},
+	{"error-410-", "410", "LinkDeletedError", nil},
+	{"error-422-bad_state", "422", "LinkBadStateError", nil},
+	{"error-422-validation_failed", "422", "ValidationFailedError", nil},
+	{"error-429-", "429", "RateLimitExceededError", nil},
+}
+
+type fixture struct {
+	name, status, schema string
+	ops                  []string // operationIds; none: every operation
+}
+
+// answers says whether the fixture stands for the status of the operation.
+func (f fixture) answers(operationID, status string) bool {
+	return f.status == status && (f.ops == nil || slices.ContainsFunc(f.ops, func(id string) bool { return strings.EqualFold(id, operationID) }))
+}
+
+// fixtureRow returns the row of responseFixtures for a fixture's file name, or -1.
+func fixtureRow(name string) int {
+	return slices.IndexFunc(responseFixtures, func(f fixture) bool { return strings.HasPrefix(name, f.name) })
 }
 
 // bodiless are the answers without a body ("operationId status"): no fixture can hold them.
@@ -106,8 +122,7 @@ func uncovered(doc *openapi3.T, fixtures map[string]any) (missing, stale []strin
 			}
 			found := false
 			for name, body := range fixtures {
-				id, st := fixtureAnswer(name)
-				if st != status || (id != "" && !strings.EqualFold(id, op.OperationID)) {
+				if i := fixtureRow(name); i < 0 || !responseFixtures[i].answers(op.OperationID, status) {
 					continue
 				}
 				if media.Schema.Value.VisitJSON(body, spec.SchemaOptions()...) == nil {
@@ -134,8 +149,8 @@ func uncovered(doc *openapi3.T, fixtures map[string]any) (missing, stale []strin
 	return missing, stale
 }
 
-// responseFixtures reads testdata/responses, by file name.
-func responseFixtures(t *testing.T) map[string]any {
+// readResponseFixtures reads testdata/responses, by file name.
+func readResponseFixtures(t *testing.T) map[string]any {
 	t.Helper()
 	files, err := filepath.Glob("../testdata/responses/*.json")
 	if err != nil || len(files) == 0 {
@@ -160,9 +175,9 @@ func responseFixtures(t *testing.T) map[string]any {
 // it (or is known to have no body); every fixture stands for a declared answer. A new
 // operation or status fails here until a fixture covers it.
 func TestEveryAnswerHasAFixture(t *testing.T) {
-	missing, stale := uncovered(load(t), responseFixtures(t))
+	missing, stale := uncovered(load(t), readResponseFixtures(t))
 	for _, m := range missing {
-		t.Errorf("%s: not covered by a fixture in testdata/responses (see fixtureAnswer)", m)
+		t.Errorf("%s: not covered by a fixture in testdata/responses (see responseFixtures)", m)
 	}
 	for _, s := range stale {
 		t.Errorf("%s stands for no answer openapi.yaml declares", s)
@@ -171,7 +186,7 @@ func TestEveryAnswerHasAFixture(t *testing.T) {
 
 // uncovered notices a new operation, a new status, a changed schema and a stale fixture.
 func TestUncoveredCatchesGaps(t *testing.T) {
-	fixtures := responseFixtures(t)
+	fixtures := readResponseFixtures(t)
 	for _, tc := range []struct {
 		name   string
 		change func(doc *openapi3.T, fixtures map[string]any)
@@ -261,31 +276,11 @@ func TestFormats(t *testing.T) {
 func TestFixturesMatchSchemas(t *testing.T) {
 	doc := load(t)
 	schemaFor := func(name string) string {
-		switch {
-		case strings.HasPrefix(name, "requests/update-"):
+		if strings.HasPrefix(name, "requests/update-") {
 			return "UpdateLinkRequest"
-		case name == "responses/link.json":
-			return "Link"
-		case name == "responses/delete.json":
-			return "EmptyObject"
-		case name == "responses/token.json":
-			return "TokenResponse"
 		}
-		for prefix, schema := range map[string]string{
-			"responses/error-401-expired_access_token": "ExpiredAccessTokenError",
-			"responses/error-401-unauthorized.json":    "UnauthorizedError",
-			"responses/error-401-unauthorized_access":  "UnauthorizedLinkAccessError",
-			"responses/error-422-validation_failed":    "ValidationFailedError",
-			"responses/error-403-":                     "ForbiddenActionError",
-			"responses/error-404-":                     "LinkNotFoundError",
-			"responses/error-410-":                     "LinkDeletedError",
-			"responses/error-422-bad_state":            "LinkBadStateError",
-			"responses/error-429-":                     "RateLimitExceededError",
-			"responses/error-400-":                     "UnauthorizedError",
-		} {
-			if strings.HasPrefix(name, prefix) {
-				return schema
-			}
+		if f, ok := strings.CutPrefix(name, "responses/"); ok && fixtureRow(f) >= 0 {
+			return responseFixtures[fixtureRow(f)].schema
 		}
 		return ""
 	}
