@@ -2,11 +2,14 @@ package wrapper_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
@@ -48,7 +51,7 @@ func (l sharedLimiter) Wait(ctx context.Context, key string) error {
 
 // Several processes share MoneyKit's per-app limit through a Limiter backed by a store
 // they all reach. Here two runs, as two processes would, delete links through one store.
-func Example_sharedLimiter() {
+func ExampleLimiter() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
 	// MoneyKit allows 600 DELETE per minute per app: one each 100 ms. This example uses
@@ -106,4 +109,30 @@ func ExampleBulkOptions_stop() {
 	})
 	fmt.Println("done:", sum.Done, "requests sent:", len(srv.Requests()), "error:", err)
 	// Output: done: 1 requests sent: 1 error: <nil>
+}
+
+// Rotate the webhook of many links at MoneyKit's rate limits; duplicates are done once and
+// one failure does not stop the rest.
+func ExampleClient_UpdateLinks() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+
+	ids := strings.NewReader(moneykittest.SeedLinkID + "\n" + "mk_4NwQa7ZrTb1XyEhK8sJdLc\n" + moneykittest.SeedLinkID + "\n" + "mk_unknown\n")
+	sum, err := c.UpdateLinks(context.Background(), wrapper.IDsFromReader(ids), wrapper.UpdateParams{
+		Webhook: wrapper.SetWebhook("https://new-domain.example.com/hooks/moneykit"),
+	}, wrapper.BulkOptions{
+		Rate: fakeAPIRate, // leave 0 against MoneyKit
+		OnResult: func(r wrapper.BulkResult) {
+			if r.Status == wrapper.BulkFailed {
+				fmt.Println(r.LinkID, errors.Is(r.Err, wrapper.ErrNotFound))
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("done %d, failed %d, duplicate %d\n", sum.Done, sum.Failed, sum.Duplicate)
+	// Output:
+	// mk_unknown true
+	// done 2, failed 1, duplicate 1
 }
