@@ -30,6 +30,15 @@ func fakeAPI(opts ...wrapper.Option) (*moneykittest.Server, *wrapper.Client) {
 	return srv, c
 }
 
+// lastBody returns the body of the last request the fake received, as it was sent.
+func lastBody(srv *moneykittest.Server) string {
+	reqs := srv.Requests()
+	if len(reqs) == 0 {
+		return "(no request)"
+	}
+	return string(reqs[len(reqs)-1].Body)
+}
+
 // fakeAPIRate is the BulkOptions.Rate of the examples' bulk runs, so that they run fast:
 // the fake has no rate limit. Against MoneyKit, leave Rate at 0 (600 requests a minute).
 const fakeAPIRate = 500
