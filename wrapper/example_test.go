@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
+	"sync"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -94,4 +96,87 @@ func ExampleClient_DeleteLink() {
 	// Output:
 	// <nil>
 	// true
+}
+
+// Make one Client at start-up and share it: it is safe for concurrent use, as by your
+// HTTP handlers; here, by one goroutine per link. (For many links, use UpdateLinks.)
+func ExampleClient() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+
+	ids := []string{moneykittest.SeedLinkID, "mk_4NwQa7ZrTb1XyEhK8sJdLc", "mk_6VbHs2KpQm8CjRwY3tNxAf"}
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			_, errs[i] = c.UpdateLink(context.Background(), id, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("migrated")})
+		})
+	}
+	wg.Wait()
+	fmt.Println(errors.Join(errs...), len(srv.Requests()))
+	// Output: <nil> 3
+}
+
+// A client with a fixed access token, for scripts and short jobs (a token lasts an hour;
+// a service should use NewClientCredentials). A missing token is an error at once, not a
+// client whose every call fails.
+func ExampleNew() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	_, err := wrapper.New("") // as os.Getenv("MONEYKIT_ACCESS_TOKEN") gives when it is not set
+	fmt.Println(err)
+
+	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	fmt.Println(err, srv.Requests()[0].Header.Get("Authorization")) // the fake redacts the token
+	// Output:
+	// moneykit: empty access token
+	// <nil> Bearer [REDACTED]
+}
+
+// Check at start-up that production talks to MoneyKit, not to a URL left over from
+// testing.
+func ExampleClient_BaseURL() {
+	c, err := wrapper.New("token", wrapper.WithBaseURL("https://moneykit-mock.staging.acme.example/"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if c.BaseURL() != wrapper.DefaultBaseURL {
+		fmt.Println("production must use", wrapper.DefaultBaseURL, "not", c.BaseURL())
+	}
+	// Output: production must use https://api.moneykit.com not https://moneykit-mock.staging.acme.example
+}
+
+// Log the client as any other dependency: it prints its base URL, never its credentials.
+func ExampleClient_String() {
+	token := "mk_live_4f8a2c9e1b7d" // in production, from your secret store
+	c, err := wrapper.New(token)
+	if err != nil {
+		log.Fatal(err)
+	}
+	line := fmt.Sprintf("moneykit client ready: %v", c)
+	fmt.Println(line)
+	fmt.Println("token in the log line:", strings.Contains(line, token))
+	// Output:
+	// moneykit client ready: moneykit.Client(https://api.moneykit.com)
+	// token in the log line: false
+}
+
+// Dump a struct that holds the client with %#v in a debug log: the client prints as its
+// String, without the credentials.
+func ExampleClient_GoString() {
+	type deps struct {
+		MoneyKit *wrapper.Client
+		Region   string
+	}
+	c, err := wrapper.NewWithClientHeaders("client_id_7d2f", "client_secret_9b4e")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%#v\n", deps{MoneyKit: c, Region: "us-east-1"})
+	// Output: wrapper_test.deps{MoneyKit:moneykit.Client(https://api.moneykit.com), Region:"us-east-1"}
 }
