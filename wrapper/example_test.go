@@ -41,6 +41,16 @@ func lastBody(srv *moneykittest.Server) string {
 	return string(reqs[len(reqs)-1].Body)
 }
 
+// lastHeader returns a header of the last request the fake received (the fake redacts
+// credentials).
+func lastHeader(srv *moneykittest.Server, name string) string {
+	reqs := srv.Requests()
+	if len(reqs) == 0 {
+		return "(no request)"
+	}
+	return reqs[len(reqs)-1].Header.Get(name)
+}
+
 // fakeAPIRate is the BulkOptions.Rate of the examples' bulk runs, so that they run fast:
 // the fake has no rate limit. Against MoneyKit, leave Rate at 0 (600 requests a minute).
 const fakeAPIRate = 500
