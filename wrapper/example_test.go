@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -189,4 +190,28 @@ func ExampleClient_GoString() {
 	}
 	fmt.Printf("%#v\n", deps{MoneyKit: c, Region: "us-east-1"})
 	// Output: wrapper_test.deps{MoneyKit:moneykit.Client(https://api.moneykit.com), Region:"us-east-1"}
+}
+
+// Read the link an update returns: a link in the error state needs its owner to act.
+func ExampleLink() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+
+	link, err := c.UpdateLink(context.Background(), "mk_8PzEr6TyUi0OlKjHg2FdSa", wrapper.UpdateParams{
+		Webhook: wrapper.SetWebhook("https://hooks.acme.example/v2"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(link.InstitutionName, link.State)
+	if code, err := link.ErrorCode.Get(); err == nil && link.State == api.LinkStateError {
+		fmt.Println("ask the customer to act:", code)
+	}
+	if p := link.Products.Accounts; p != nil && p.ErrorCode != nil && p.ErrorMessage != nil {
+		fmt.Println("accounts:", *p.ErrorCode, "-", *p.ErrorMessage)
+	}
+	// Output:
+	// MoneyKit Sandbox Bank error
+	// ask the customer to act: user_setup_required
+	// accounts: institution_error - The user must finish setup at the institution.
 }
