@@ -33,24 +33,18 @@ func fakeAPI(opts ...wrapper.Option) (*moneykittest.Server, *wrapper.Client) {
 	return srv, c
 }
 
-// lastBody returns the body of the last request the fake received, as it was sent.
-func lastBody(srv *moneykittest.Server) string {
+// lastRequest returns the last request the fake received, as it was sent (the fake
+// redacts credentials), or the zero Request.
+func lastRequest(srv *moneykittest.Server) moneykittest.Request {
 	reqs := srv.Requests()
 	if len(reqs) == 0 {
-		return "(no request)"
+		return moneykittest.Request{}
 	}
-	return string(reqs[len(reqs)-1].Body)
+	return reqs[len(reqs)-1]
 }
 
-// lastHeader returns a header of the last request the fake received (the fake redacts
-// credentials).
-func lastHeader(srv *moneykittest.Server, name string) string {
-	reqs := srv.Requests()
-	if len(reqs) == 0 {
-		return "(no request)"
-	}
-	return reqs[len(reqs)-1].Header.Get(name)
-}
+// lastBody returns the body of the last request the fake received.
+func lastBody(srv *moneykittest.Server) string { return string(lastRequest(srv).Body) }
 
 // fakeAPIRate is the BulkOptions.Rate of the examples' bulk runs, so that they run fast:
 // the fake has no rate limit. Against MoneyKit, leave Rate at 0 (600 requests a minute).

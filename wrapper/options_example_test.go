@@ -137,7 +137,7 @@ func ExampleWithRequestEditor() {
 	if err := c.DeleteLink(ctx, moneykittest.SeedLinkID); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(lastHeader(srv, "X-Request-Id"))
+	fmt.Println(lastRequest(srv).Header.Get("X-Request-Id"))
 	// Output:
 	// credentials seen: false
 	// req_7f3a9c
@@ -149,7 +149,7 @@ func ExampleWithUserAgent() {
 	defer srv.Close()
 
 	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
-	fmt.Println(err, lastHeader(srv, "User-Agent"))
+	fmt.Println(err, lastRequest(srv).Header.Get("User-Agent"))
 	// Output: <nil> acme-payouts/1.4 (+https://acme.example/ops)
 }
 
@@ -165,7 +165,7 @@ func ExampleWithAPIVersion() {
 			log.Fatal(err)
 		}
 		err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
-		fmt.Println(lastHeader(srv, "MoneyKit-Version"), errors.Is(err, wrapper.ErrValidationFailed))
+		fmt.Println(lastRequest(srv).Header.Get("MoneyKit-Version"), errors.Is(err, wrapper.ErrValidationFailed))
 	}
 	// Output:
 	// 2023-02-18 false
