@@ -1,0 +1,117 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
+)
+
+// A service exchanges its client id and secret for access tokens, and renews them when
+// MoneyKit says one expired: its calls go on working past a token's hour.
+func ExampleNewClientCredentials() {
+	srv := exampleServer()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// In production: os.Getenv("MONEYKIT_CLIENT_ID"), os.Getenv("MONEYKIT_CLIENT_SECRET").
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.DeleteLink(ctx, moneykittest.SeedLinkID); err != nil {
+		log.Fatal(err)
+	}
+	srv.ExpireTokens() // as if the hour had passed
+	if err := c.DeleteLink(ctx, "mk_4NwQa7ZrTb1XyEhK8sJdLc"); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.Path, r.Status)
+	}
+	// Output:
+	// POST /auth/token 201
+	// DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV 200
+	// DELETE /links/mk_4NwQa7ZrTb1XyEhK8sJdLc 401
+	// POST /auth/token 201
+	// DELETE /links/mk_4NwQa7ZrTb1XyEhK8sJdLc 200
+}
+
+// Ask for a token that may do only what this job needs.
+func ExampleWithScopes() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(),
+		wrapper.WithBaseURL(srv.URL), wrapper.WithScopes("links"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID); err != nil {
+		log.Fatal(err)
+	}
+	form, err := url.ParseQuery(string(srv.Requests()[0].Body)) // the POST /auth/token form
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(form.Get("grant_type"), form.Get("scope"))
+	// Output: client_credentials links
+}
+
+// tokenFunc makes an oauth2.TokenSource of a function.
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+// Take tokens from your own token service. When MoneyKit says a token expired, the client
+// asks the source for a new one and sends the call again.
+func ExampleNewFromTokenSource() {
+	srv := exampleServer()
+	defer srv.Close()
+	ctx := context.Background()
+
+	fetched := 0
+	ts := tokenFunc(func() (*oauth2.Token, error) { // called by one call at a time
+		fetched++
+		tok := fmt.Sprintf("token-%d", fetched)
+		srv.AddToken(tok, time.Time{}) // your token service would get it from MoneyKit
+		return &oauth2.Token{AccessToken: tok, Expiry: time.Now().Add(time.Hour)}, nil
+	})
+	c, err := wrapper.NewFromTokenSource(ts, wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err1 := c.DeleteLink(ctx, moneykittest.SeedLinkID)
+	srv.ExpireTokens() // MoneyKit ends the token early
+	err2 := c.DeleteLink(ctx, "mk_4NwQa7ZrTb1XyEhK8sJdLc")
+	fmt.Println(err1, err2, "tokens fetched:", fetched)
+	// Output: <nil> <nil> tokens fetched: 2
+}
+
+// Send the client id and secret on every request instead of exchanging them for a
+// token: there is no token to renew. A wrong secret fails with ErrUnauthorized.
+func ExampleNewWithClientHeaders() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	for _, secret := range []string{srv.ClientSecret(), "a-rotated-out-secret"} {
+		c, err := wrapper.NewWithClientHeaders(srv.ClientID(), secret, wrapper.WithBaseURL(srv.URL))
+		if err != nil {
+			log.Fatal(err)
+		}
+		err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+		fmt.Println(errors.Is(err, wrapper.ErrUnauthorized), err)
+	}
+	fmt.Println("tokens issued:", srv.TokensIssued())
+	// Output:
+	// false <nil>
+	// true moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 401 api_error.auth.unauthorized: Invalid or missing credentials.
+	// tokens issued: 0
+}
