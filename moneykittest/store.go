@@ -120,7 +120,7 @@ type Request struct {
 	Path string
 	// LinkID is the decoded {id} path segment, if the path had one.
 	LinkID string
-	// Header is the request's header, with Authorization redacted to its scheme and
+	// Header is the request's header, with Authorization reading "<scheme> [REDACTED]" and
 	// X-Client-Secret to "[REDACTED]".
 	Header http.Header
 	// Body is the raw request body (absent and null stay different here), except that

@@ -140,9 +140,12 @@ func (e *Error) Error() string {
 		b.WriteString(" ")
 		b.WriteString(t)
 	}
-	if e.Message != "" {
+	if msg := e.Message; msg != "" {
+		if len(e.ValidationErrors) > 0 {
+			msg = strings.TrimRight(msg, ".") // ": " and the list follow, not "Request validation failed.:"
+		}
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(msg)
 	}
 	if e.LinkErrorCode != "" {
 		b.WriteString(" (link_error_code ")

@@ -268,6 +268,9 @@ func TestErrorsFromReferenceBodies(t *testing.T) {
 					t.Errorf("Temporary() = %v for %d", e.Temporary(), tc.status)
 				}
 				want := "moneykit: " + method + " /links/" + linkID + ": " + strconv.Itoa(tc.status) + " " + string(tc.code) + ": " + tc.message
+				if len(e.ValidationErrors) > 0 {
+					want = strings.TrimSuffix(want, ".") + ": " + e.ValidationErrors[0].String() // not "failed.: body..."
+				}
 				if !strings.HasPrefix(err.Error(), want) {
 					t.Errorf("Error() = %q\nwant prefix %q", err.Error(), want)
 				}
