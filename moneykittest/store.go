@@ -121,7 +121,7 @@ type Request struct {
 	// LinkID is the decoded {id} path segment, if the path had one.
 	LinkID string
 	// Header is the request's header, with Authorization reading "<scheme> [REDACTED]" and
-	// X-Client-Secret to "[REDACTED]".
+	// X-Client-Secret "[REDACTED]".
 	Header http.Header
 	// Body is the raw request body (absent and null stay different here), except that
 	// the client_secret of a form body (POST /auth/token) reads "[REDACTED]".
