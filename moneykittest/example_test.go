@@ -2,9 +2,13 @@ package moneykittest_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -16,8 +20,46 @@ func rotateWebhook(ctx context.Context, c *wrapper.Client, linkID, hook string) 
 	return err
 }
 
-// Test your own code against the fake: no account, no network. In a test, use
-// WithViolationHandler(func(err error) { t.Error(err) }) and t.Cleanup(srv.Close).
+// fakeAPI is the setup the examples share: a fake on loopback and a client of it. The
+// client's retries wait a millisecond instead of the default half second or more, so that
+// a test of a retried fault takes no time. The caller closes the server.
+func fakeAPI(opts ...moneykittest.Option) (*moneykittest.Server, *wrapper.Client) {
+	srv, err := moneykittest.NewServer(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL),
+		wrapper.WithRetryBackoff(time.Millisecond, time.Millisecond))
+	if err != nil {
+		srv.Close()
+		log.Fatal(err)
+	}
+	return srv, c
+}
+
+// Test your own code against the fake: no account, no network. In a test, pass
+// WithViolationHandler(func(err error) { t.Error(err) }) and register t.Cleanup(srv.Close).
+func Example() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+
+	err := rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
+	fmt.Println("error:", err)
+
+	// Check what the code did: the link's state in the fake, and the request it sent.
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	hook, _ := link.Webhook.Get()
+	fmt.Println("webhook:", hook)
+	req := srv.Requests()[0]
+	fmt.Println(req.Method, req.Path, string(req.Body))
+	// Output:
+	// error: <nil>
+	// webhook: https://new.example.com/hook
+	// PATCH /links/mk_eqkWN34UEoa2NxyALG8pcV {"webhook":"https://new.example.com/hook"}
+}
+
+// The whole setup: a fake on a loopback port, and the client pointed at it with the
+// fake's URL and token.
 func ExampleNewServer() {
 	srv, err := moneykittest.NewServer()
 	if err != nil {
@@ -29,27 +71,72 @@ func ExampleNewServer() {
 		log.Fatal(err)
 	}
 
-	if err := rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook"); err != nil {
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	fmt.Println(err, link.State)
+	// Output: <nil> deleted
+}
+
+// Each Server has state of its own, so tests can run in parallel, one fake each.
+func ExampleServer() {
+	a, ca := fakeAPI()
+	defer a.Close()
+	b, _ := fakeAPI()
+	defer b.Close()
+
+	if err := ca.DeleteLink(context.Background(), moneykittest.SeedLinkID); err != nil {
 		log.Fatal(err)
 	}
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	hook, _ := link.Webhook.Get()
-	fmt.Println(hook)
-	fmt.Println(string(srv.Requests()[0].Body))
-
-	// A proxy fails once: the client retries and succeeds.
-	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502})
-	err = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
-	fmt.Println(err, len(srv.Requests()))
-
-	// It keeps failing: after the retries, the error says what happened.
-	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: -1})
-	err = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://new.example.com/hook")
-	var e *wrapper.Error
-	fmt.Println(errors.As(err, &e), e.StatusCode, e.Attempts)
+	inA, _ := a.Link(moneykittest.SeedLinkID)
+	inB, _ := b.Link(moneykittest.SeedLinkID)
+	fmt.Println("a:", inA.State, len(a.Requests()))
+	fmt.Println("b:", inB.State, len(b.Requests()))
 	// Output:
-	// https://new.example.com/hook
-	// {"webhook":"https://new.example.com/hook"}
-	// <nil> 3
-	// true 502 3
+	// a: deleted 1
+	// b: connected 0
+}
+
+// Close does not wait for an injected delay: a request held by one is answered 503, not
+// processed, and the test ends at once.
+func ExampleServer_Close() {
+	srv, c := fakeAPI()
+	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultDelay, Latency: time.Hour})
+	done := make(chan error)
+	go func() { done <- c.DeleteLink(context.Background(), moneykittest.SeedLinkID, wrapper.WithMaxRetries(0)) }()
+	for len(srv.Requests()) == 0 { // wait until the request is held
+		runtime.Gosched()
+	}
+
+	srv.Close()
+	err := <-done
+	fmt.Println(err)
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	fmt.Println(link.State, srv.Requests()[0].Status)
+	// Output:
+	// moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 503 api_error.internal: moneykittest: the fake is shutting down; the request was not processed.
+	// connected 503
+}
+
+// Client sends requests of your own making, such as one the wrapper would refuse to send:
+// the fake checks every request against openapi.yaml and answers a breach as MoneyKit does.
+func ExampleServer_Client() {
+	srv, _ := fakeAPI()
+	defer srv.Close()
+
+	req, err := http.NewRequest(http.MethodPatch, srv.URL+"/links/"+moneykittest.SeedLinkID,
+		strings.NewReader(`{"webhook": "not a URL"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+	// Output:
+	// 422 {"documentation_url":"https://docs.moneykit.com/reference/errors","error_code":"api_error.request.validation_failed","error_message":"Request validation failed.","validation_errors":[{"location":["body","webhook"],"message":"string doesn't match the format \"uri\" (must not contain spaces or control characters)","type":"value_error.uri"}]}
 }
