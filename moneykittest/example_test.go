@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/http"
 	"runtime"
-	"strings"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -117,19 +118,19 @@ func ExampleServer_Close() {
 	// connected 503
 }
 
-// Client sends requests of your own making, such as one the wrapper would refuse to send:
-// the fake checks every request against openapi.yaml and answers a breach as MoneyKit does.
+// Client sends requests of your own making, here one built with the generated api package
+// that the wrapper would refuse to send: the fake checks every request against
+// openapi.yaml and answers a breach as MoneyKit does.
 func ExampleServer_Client() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
-
-	req, err := http.NewRequest(http.MethodPatch, srv.URL+"/links/"+moneykittest.SeedLinkID,
-		strings.NewReader(`{"webhook": "not a URL"}`))
+	req, err := api.NewUpdateLinkRequest(srv.URL, moneykittest.SeedLinkID, nil,
+		api.UpdateLinkRequest{Webhook: nullable.NewNullableWithValue("not a URL")})
 	if err != nil {
 		log.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+srv.Token())
-	req.Header.Set("Content-Type", "application/json")
+
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		log.Fatal(err)
