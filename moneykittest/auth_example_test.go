@@ -13,6 +13,21 @@ import (
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
+// A token fixed in advance, for code under test that reads it from configuration written
+// before the fake starts.
+func ExampleWithToken() {
+	const token = "mk_test_from_config"
+	srv, err := moneykittest.NewServer(moneykittest.WithToken(token))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	c, _ := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
+	fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID))
+	// Output: <nil>
+}
+
 // Each fake makes up its own token: a test that hard-codes one is refused, and the token
 // is redacted from the requests the fake records.
 func ExampleFake_Token() {
@@ -29,21 +44,6 @@ func ExampleFake_Token() {
 	// <nil>
 	// moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 401 api_error.auth.unauthorized: Invalid or missing credentials.
 	// Bearer [REDACTED]
-}
-
-// A token fixed in advance, for code under test that reads it from configuration written
-// before the fake starts.
-func ExampleWithToken() {
-	const token = "mk_test_from_config"
-	srv, err := moneykittest.NewServer(moneykittest.WithToken(token))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Close()
-
-	c, _ := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
-	fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID))
-	// Output: <nil>
 }
 
 // Tokens of your own beside the fake's: one per user of your app, or one that has

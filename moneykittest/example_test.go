@@ -38,6 +38,16 @@ func fakeAPI(opts ...moneykittest.Option) (*moneykittest.Server, *wrapper.Client
 	return srv, c
 }
 
+// addLink adds a copy of the seeded link under another id, with opts: what
+// ExampleFake_AddLink shows, for the examples that need a link of their own.
+func addLink(srv *moneykittest.Server, id string, opts ...moneykittest.LinkOption) {
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	link.LinkID = id
+	if err := srv.AddLink(link, opts...); err != nil {
+		log.Fatal(err)
+	}
+}
+
 // Test your own code against the fake: no account, no network. In a test, pass
 // WithViolationHandler(func(err error) { t.Error(err) }) and register t.Cleanup(srv.Close).
 func Example() {

@@ -12,6 +12,26 @@ import (
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
+// A FaultStatus answers whatever Status, Header and Body say: here an error that no seeded
+// link gives, to test how your code handles it.
+func ExampleFault() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+	srv.InjectFault(moneykittest.Fault{
+		Kind:   moneykittest.FaultStatus,
+		Status: http.StatusUnauthorized,
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   []byte(`{"error_code": "link_error.unauthorized_access", "error_message": "Not your link."}`),
+	})
+
+	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, wrapper.ErrUnauthorizedLinkAccess))
+	// Output:
+	// moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 401 link_error.unauthorized_access: Not your link.
+	// true
+}
+
 // A 429 whose Retry-After is longer than the client waits (WithMaxRetryWait, 60 s by
 // default): the call returns it at once, with the wait asked for, and sleeps not at all.
 func ExampleFake_InjectFault() {
@@ -34,26 +54,6 @@ func ExampleFake_InjectFault() {
 	// moneykit: PATCH /links/mk_eqkWN34UEoa2NxyALG8pcV: 429 Too Many Requests (retry after 2m0s)
 	// true 2m0s true
 	// <nil>
-}
-
-// A FaultStatus answers whatever Status, Header and Body say: here an error that no seeded
-// link gives, to test how your code handles it.
-func ExampleFault() {
-	srv, c := fakeAPI()
-	defer srv.Close()
-	srv.InjectFault(moneykittest.Fault{
-		Kind:   moneykittest.FaultStatus,
-		Status: http.StatusUnauthorized,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   []byte(`{"error_code": "link_error.unauthorized_access", "error_message": "Not your link."}`),
-	})
-
-	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
-	fmt.Println(err)
-	fmt.Println(errors.Is(err, wrapper.ErrUnauthorizedLinkAccess))
-	// Output:
-	// moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 401 link_error.unauthorized_access: Not your link.
-	// true
 }
 
 // A hung API: the delay outlasts the call's deadline, the call gives up, and the request

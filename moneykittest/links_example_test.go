@@ -70,26 +70,20 @@ func ExampleFake_LinkIDs() {
 func ExampleLinkOption() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	refusals := []struct {
-		id  string
-		opt moneykittest.LinkOption
-	}{
-		{"mk_restricted", moneykittest.Restricted()},
-		{"mk_bad_state", moneykittest.BadState(string(api.LinkErrorCodeUserSetupRequired))},
-		{"mk_deleted", moneykittest.DeletedAt(time.Now())},
+	refusals := []moneykittest.LinkOption{
+		moneykittest.Restricted(),
+		moneykittest.BadState(string(api.LinkErrorCodeUserSetupRequired)),
+		moneykittest.DeletedAt(time.Now()),
 	}
-	for _, r := range refusals {
-		link.LinkID = r.id
-		if err := srv.AddLink(link, r.opt); err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println(rotateWebhook(context.Background(), c, r.id, "https://example.com/hook"))
+	for i, opt := range refusals {
+		id := fmt.Sprint("mk_refused_", i)
+		addLink(srv, id, opt)
+		fmt.Println(rotateWebhook(context.Background(), c, id, "https://example.com/hook"))
 	}
 	// Output:
-	// moneykit: PATCH /links/mk_restricted: 403 link_error.forbidden_action: Accounts access not permitted
-	// moneykit: PATCH /links/mk_bad_state: 422 link_error.bad_state: The link is not in a state that allows this change. (link_error_code user_setup_required)
-	// moneykit: PATCH /links/mk_deleted: 410 link_error.deleted: This link was deleted at some earlier time.
+	// moneykit: PATCH /links/mk_refused_0: 403 link_error.forbidden_action: Accounts access not permitted
+	// moneykit: PATCH /links/mk_refused_1: 422 link_error.bad_state: The link is not in a state that allows this change. (link_error_code user_setup_required)
+	// moneykit: PATCH /links/mk_refused_2: 410 link_error.deleted: This link was deleted at some earlier time.
 }
 
 // A restricted link can be read but not changed: PATCH and DELETE both answer 403, which
@@ -97,11 +91,7 @@ func ExampleLinkOption() {
 func ExampleRestricted() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	link.LinkID = "mk_locked"
-	if err := srv.AddLink(link, moneykittest.Restricted()); err != nil {
-		log.Fatal(err)
-	}
+	addLink(srv, "mk_locked", moneykittest.Restricted())
 
 	err := c.DeleteLink(context.Background(), "mk_locked")
 	var e *wrapper.Error
@@ -116,11 +106,7 @@ func ExampleRestricted() {
 func ExampleBadState() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	link.LinkID = "mk_needs_relink"
-	if err := srv.AddLink(link, moneykittest.BadState(string(api.LinkErrorCodeAuthExpired))); err != nil {
-		log.Fatal(err)
-	}
+	addLink(srv, "mk_needs_relink", moneykittest.BadState(string(api.LinkErrorCodeAuthExpired)))
 
 	err := rotateWebhook(context.Background(), c, "mk_needs_relink", "https://example.com/hook")
 	var e *wrapper.Error
@@ -135,11 +121,7 @@ func ExampleBadState() {
 func ExampleDeletedAt() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	link.LinkID = "mk_gone"
-	if err := srv.AddLink(link, moneykittest.DeletedAt(time.Now().Add(-time.Hour))); err != nil {
-		log.Fatal(err)
-	}
+	addLink(srv, "mk_gone", moneykittest.DeletedAt(time.Now().Add(-time.Hour)))
 	ctx := context.Background()
 
 	err := c.DeleteLink(ctx, "mk_gone")

@@ -9,6 +9,24 @@ import (
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
+// A request as it arrived: the path as escaped on the wire, the id decoded, and the body
+// as sent, where a null webhook (remove it) and an absent one (leave it) differ.
+func ExampleRequest() {
+	srv, c := fakeAPI()
+	defer srv.Close()
+	addLink(srv, "legacy/42") // an id with a slash, as an older system made them
+
+	_, err := c.UpdateLink(context.Background(), "legacy/42", wrapper.UpdateParams{Webhook: wrapper.RemoveWebhook()})
+	r := srv.Requests()[0]
+	fmt.Println(err, r.Method, r.Status)
+	fmt.Println(r.Path, r.LinkID)
+	fmt.Println(string(r.Body))
+	// Output:
+	// <nil> PATCH 200
+	// /links/legacy%2F42 legacy/42
+	// {"webhook":null}
+}
+
 // Check what your code sent, and what the fake answered.
 func ExampleFake_Requests() {
 	srv, c := fakeAPI()
@@ -42,26 +60,4 @@ func ExampleFake_ResetRequests() {
 	reqs := srv.Requests()
 	fmt.Println(len(reqs), string(reqs[0].Body))
 	// Output: 1 {"webhook":"https://new.example.com/hook"}
-}
-
-// A request as it arrived: the path as escaped on the wire, the id decoded, and the body
-// as sent, where a null webhook (remove it) and an absent one (leave it) differ.
-func ExampleRequest() {
-	srv, c := fakeAPI()
-	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	link.LinkID = "legacy/42" // an id with a slash, as an older system made them
-	if err := srv.AddLink(link); err != nil {
-		log.Fatal(err)
-	}
-
-	_, err := c.UpdateLink(context.Background(), "legacy/42", wrapper.UpdateParams{Webhook: wrapper.RemoveWebhook()})
-	r := srv.Requests()[0]
-	fmt.Println(err, r.Method, r.Status)
-	fmt.Println(r.Path, r.LinkID)
-	fmt.Println(string(r.Body))
-	// Output:
-	// <nil> PATCH 200
-	// /links/legacy%2F42 legacy/42
-	// {"webhook":null}
 }
