@@ -151,3 +151,27 @@ func ExampleServer_Client() {
 	// Output:
 	// 422 {"documentation_url":"https://docs.moneykit.com/reference/errors","error_code":"api_error.request.validation_failed","error_message":"Request validation failed.","validation_errors":[{"location":["body","webhook"],"message":"string doesn't match the format \"uri\" (must not contain spaces or control characters)","type":"value_error.uri"}]}
 }
+
+// Options set up a fake as a test case needs, so one test can run its code against each
+// variant. An option that cannot work is an error from NewServer (or New), not a panic.
+func ExampleOption() {
+	variants := [][]moneykittest.Option{
+		nil,                            // DELETE answers 200 {}
+		{moneykittest.WithDelete204()}, // DELETE answers 204
+		{moneykittest.WithTokenTTL(0)}, // no such lifetime
+	}
+	for _, opts := range variants {
+		srv, err := moneykittest.NewServer(opts...)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		c, _ := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+		fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID), srv.Requests()[0].Status)
+		srv.Close()
+	}
+	// Output:
+	// <nil> 200
+	// <nil> 204
+	// moneykittest: WithTokenTTL: not positive
+}
