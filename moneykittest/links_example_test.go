@@ -161,8 +161,9 @@ func ExampleWithDelete204() {
 	defer srv.Close()
 
 	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
-	fmt.Println(err, srv.Requests()[0].Status)
-	// Output: <nil> 204
+	link, _ := srv.Link(moneykittest.SeedLinkID)
+	fmt.Println(err, srv.Requests()[0].Status, link.State)
+	// Output: <nil> 204 deleted
 }
 
 // The clock moves the 90 days a deleted link is kept, without waiting for them: 410 until
