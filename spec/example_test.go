@@ -9,21 +9,23 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/halyard-labs/moneykit-go/spec"
 )
 
-// newValidator is the setup the validator examples share. Build one Validator and keep
-// it: it loads and checks the whole spec.
-func newValidator() *spec.Validator {
+// newValidator is the setup the validator examples share. They share one Validator, as a
+// program should: building it loads and checks the whole spec, and it is safe for
+// concurrent use (WithBasePath and ListedStatusesOnly return copies).
+var newValidator = sync.OnceValue(func() *spec.Validator {
 	v, err := spec.NewValidator(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
 	return v
-}
+})
 
 // authorized returns a request as the client sends it: with a bearer token, and a JSON
 // body if body is not empty.
