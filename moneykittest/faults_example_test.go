@@ -44,10 +44,11 @@ func ExampleFake_InjectFault() {
 	})
 
 	err := rotateWebhook(ctx, c, moneykittest.SeedLinkID, "https://example.com/hook")
-	var e *wrapper.Error
-	errors.As(err, &e)
 	fmt.Println(err)
-	fmt.Println(errors.Is(err, wrapper.ErrRateLimited), e.RetryAfter, e.Temporary())
+	var e *wrapper.Error
+	if errors.As(err, &e) {
+		fmt.Println(errors.Is(err, wrapper.ErrRateLimited), e.RetryAfter, e.Temporary())
+	}
 	// The fault is used up (Times 0 means once): the next call goes through.
 	fmt.Println(rotateWebhook(ctx, c, moneykittest.SeedLinkID, "https://example.com/hook"))
 	// Output:
@@ -71,7 +72,8 @@ func ExampleFault_latency() {
 	// Output: true connected
 }
 
-// What the client reports for each kind of failure, when every attempt meets it.
+// What the client reports for each kind of broken answer, when every attempt meets it
+// (FaultStatus and FaultDelay have examples of their own, under Fault).
 func ExampleFaultKind() {
 	srv, c := fakeAPI()
 	defer srv.Close()

@@ -23,8 +23,11 @@ func ExampleFake_AddLink() {
 	}
 
 	got, err := c.UpdateLink(context.Background(), "mk_customer42", wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("customer:42")})
-	fmt.Println(err, got.InstitutionName, *got.LinkTags)
-	// Output: <nil> Test Bank [customer:42]
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(got.InstitutionName, *got.LinkTags)
+	// Output: Test Bank [customer:42]
 }
 
 // Link is the fake's side of a test: what your code left the link as.
@@ -95,10 +98,14 @@ func ExampleRestricted() {
 
 	err := c.DeleteLink(context.Background(), "mk_locked")
 	var e *wrapper.Error
-	errors.As(err, &e)
+	if errors.As(err, &e) {
+		fmt.Println(errors.Is(err, wrapper.ErrForbiddenAction), e.StatusCode, e.Attempts)
+	}
 	stored, _ := srv.Link("mk_locked")
-	fmt.Println(errors.Is(err, wrapper.ErrForbiddenAction), e.Attempts, stored.State)
-	// Output: true 1 connected
+	fmt.Println(stored.State)
+	// Output:
+	// true 403 1
+	// connected
 }
 
 // A link in a bad state says why in the error's LinkErrorCode: your code can ask the user
