@@ -114,7 +114,8 @@ func WithoutSeed() Option {
 	return func(f *Fake) error { f.links = map[string]*record{}; return nil }
 }
 
-// New returns the fake API as a handler, seeded with links (see Seed) unless WithoutSeed.
+// New returns the fake API as a handler, seeded with realistic links (SeedLinkID and the
+// ids beside it among them) unless WithoutSeed.
 func New(opts ...Option) (*Fake, error) {
 	v, err := spec.NewValidator(context.Background())
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // DeletedRetention is how long a deleted link answers 410 before it answers 404.
 const DeletedRetention = 90 * 24 * time.Hour
 
-// Ids of seeded links with special behaviour (see Seed).
+// Ids of seeded links with special behaviour (the seed holds more; Fake.LinkIDs lists them).
 const (
 	// SeedLinkID is the reference page's link: connected, with a webhook and tags.
 	SeedLinkID = "mk_eqkWN34UEoa2NxyALG8pcV"

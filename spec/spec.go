@@ -18,7 +18,9 @@ import (
 
 // Load returns the embedded spec after validating it, examples included. The servers list
 // is cleared so that a router built on the document matches any host, loopback test servers
-// among them; everything else is as written in openapi.yaml.
+// among them. Everything else is as written in openapi.yaml but the operationIds, which
+// oapi-codegen's embedding capitalises (UpdateLink for updateLink): compare them with
+// strings.EqualFold.
 func Load(ctx context.Context) (*openapi3.T, error) {
 	doc, err := GetSpec()
 	if err != nil {
