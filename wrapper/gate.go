@@ -186,8 +186,9 @@ func (c *gate) wait(ctx context.Context) (err error) {
 			}
 		}
 		// A 429 during the wait started a pause: wait it out, and take a new turn at the
-		// rate that came with it (a Limiter is asked again: its grant went unused).
-		if g.pausedUntil().Before(g.clock.now()) {
+		// rate that came with it (a Limiter is asked again: its grant went unused). A pause
+		// that ends now is over, as in waitPause: another turn would waste a grant.
+		if !g.pausedUntil().After(g.clock.now()) {
 			return nil
 		}
 	}
