@@ -77,9 +77,9 @@ func causeOf(ctx context.Context) error {
 	return context.Cause(ctx)
 }
 
-// observe takes note of an answer to a request sent at sent: every
-// 429 is counted and lowers the shared rate, and some make every worker wait the
-// Retry-After, never longer than maxWait.
+// observe takes note of an answer to a request sent at sent: every 429 is counted and
+// lowers the shared rate, and some make every worker wait the Retry-After, never longer
+// than maxWait.
 func (g *runGate) observe(resp *http.Response, sent time.Time, maxWait time.Duration) {
 	if resp == nil {
 		return // no answer: nothing about the rate
