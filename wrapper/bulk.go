@@ -207,7 +207,7 @@ func (c *Client) bulk(ctx context.Context, ids IDSource, opts BulkOptions, metho
 	if opts.Burst == 0 {
 		opts.Burst = 1
 	}
-	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter, c.doer.runClock)
+	g := newRunGate(method, opts.Rate, opts.Burst, opts.Limiter)
 	defer g.stop(nil)
 	if opts.Stop != nil {
 		go func() { // ends with the run at the latest (g.stop ends quitCtx)

@@ -76,7 +76,7 @@ func benchBulk(b *testing.B, c bulkBench) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	ids := addLinks(b, srv, c.n)
+	ids := addLinks(b, srv.Fake, c.n)
 	if c.faults > 0 {
 		srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 503, Times: -1, Probability: c.faults})
 	}

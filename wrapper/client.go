@@ -181,7 +181,7 @@ func build(opts []Option, creds func(*config, *http.Client) (credentials, error)
 	}
 	d := &doer{
 		client: &hc, creds: cr, scheme: base.Scheme, host: base.Host, maxBody: cfg.maxBody,
-		userAgent: cfg.userAgent, version: cfg.apiVersion, sleep: sleep, runClock: realClock(),
+		userAgent: cfg.userAgent, version: cfg.apiVersion,
 	}
 	return &Client{server: base.String() + "/", base: base, editors: cfg.editors, doer: d, defaults: cfg.call}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -68,28 +69,30 @@ func TestEditorContextReachesTheRequest(t *testing.T) {
 // An editor that detaches the request from the call's context (context.WithoutCancel)
 // cannot make the call outlive its deadline: the call's context still ends each attempt.
 func TestEditorCannotDetachTheCallFromItsDeadline(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select { // hang until the client gives up or the test ends
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	c, err := wrapper.New("tok_editor_detach", wrapper.WithBaseURL(srv.URL), wrapper.WithMaxRetries(0),
-		wrapper.WithRequestEditor(func(ctx context.Context, req *http.Request) error {
-			*req = *req.WithContext(context.WithoutCancel(req.Context()))
-			return nil
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		n := newPipeNet(t)
+		url := n.serve(t, fakeAddr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select { // hang until the client gives up or the test ends
+			case <-r.Context().Done():
+			case <-release:
+			}
 		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	err = c.DeleteLink(ctx, "mk_1")
-	if took := time.Since(start); took > time.Second || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("DeleteLink returned %v after %v; want DeadlineExceeded at about 200ms", err, took)
-	}
+		defer close(release)
+		c, err := wrapper.New("tok_editor_detach", wrapper.WithBaseURL(url), wrapper.WithHTTPClient(n.client()), wrapper.WithMaxRetries(0),
+			wrapper.WithRequestEditor(func(ctx context.Context, req *http.Request) error {
+				*req = *req.WithContext(context.WithoutCancel(req.Context()))
+				return nil
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err = c.DeleteLink(ctx, "mk_1")
+		if took := time.Since(start); took != 200*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("DeleteLink returned %v after %v; want DeadlineExceeded at 200ms", err, took)
+		}
+	})
 }

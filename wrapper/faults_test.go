@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
@@ -116,79 +114,66 @@ func faultCases() []faultCase {
 }
 
 // The fault suite: each case, for every operation, against the fake's fault injection,
-// asserts the outcome, the attempts the server saw, a time bound, and that no goroutine
-// is left behind. Waits between attempts are recorded, not slept, and count in the time.
+// asserts the outcome, the attempts the server saw, a time bound on the bubble's clock
+// (waits between attempts included), and that no goroutine is left behind (synctest.Test
+// fails on one).
 func TestFaultSuite(t *testing.T) {
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "" || r.Header.Get("X-Client-Secret") != "" {
-			t.Errorf("credentials reached the redirect target")
-		}
-		w.WriteHeader(204)
-	}))
-	defer other.Close()
-
 	for _, tc := range faultCases() {
 		for _, op := range linkOps {
 			t.Run(tc.name+"/"+op.method, func(t *testing.T) {
-				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-				srv, err := moneykittest.NewServer()
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer srv.Close()
-				tr := &http.Transport{}
-				defer tr.CloseIdleConnections()
-				opts := append([]wrapper.Option{wrapper.WithBaseURL(srv.URL), wrapper.WithHTTPClient(&http.Client{Transport: tr}),
-					wrapper.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond)}, tc.opts...)
-				c, err := wrapper.New(srv.Token(), opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var waits sleeper
-				wrapper.SetSleep(c, waits.sleep)
-				faults := tc.faults
-				if tc.faultsAt != nil {
-					faults = tc.faultsAt(other.URL)
-				}
-				for _, f := range faults {
-					srv.InjectFault(f)
-				}
-				start := time.Now()
-				err = op.call(context.Background(), c, moneykittest.SeedLinkID)
-				took := time.Since(start) + waits.total()
-				srv.ClearFaults()
+				synctest.Test(t, func(t *testing.T) {
+					srv := newPipeFake(t)
+					other := srv.net.serve(t, "127.0.0.1:2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.Header.Get("Authorization") != "" || r.Header.Get("X-Client-Secret") != "" {
+							t.Errorf("credentials reached the redirect target")
+						}
+						w.WriteHeader(204)
+					}))
+					c := srv.client(t, append([]wrapper.Option{wrapper.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond)}, tc.opts...)...)
+					faults := tc.faults
+					if tc.faultsAt != nil {
+						faults = tc.faultsAt(other)
+					}
+					for _, f := range faults {
+						srv.InjectFault(f)
+					}
+					start := time.Now()
+					err := op.call(context.Background(), c, moneykittest.SeedLinkID)
+					took := time.Since(start)
+					srv.ClearFaults()
 
-				want := tc.want.forOp(op)
-				switch {
-				case want.ok && err != nil:
-					t.Errorf("err = %v, want success", err)
-				case !want.ok && err == nil:
-					t.Errorf("succeeded, want an error")
-				case !want.ok:
-					if want.sentinel != nil && !errors.Is(err, want.sentinel) {
-						t.Errorf("err = %v, want errors.Is %v", err, want.sentinel)
+					want := tc.want.forOp(op)
+					switch {
+					case want.ok && err != nil:
+						t.Errorf("err = %v, want success", err)
+					case !want.ok && err == nil:
+						t.Errorf("succeeded, want an error")
+					case !want.ok:
+						if want.sentinel != nil && !errors.Is(err, want.sentinel) {
+							t.Errorf("err = %v, want errors.Is %v", err, want.sentinel)
+						}
+						var e *wrapper.Error
+						isErr := errors.As(err, &e)
+						if isErr != (want.status != 0) || (isErr && e.StatusCode != want.status) {
+							t.Errorf("err = %v (%T), want *Error with status %d", err, err, want.status)
+						}
+						if isErr && e.Attempts != tc.attempts {
+							t.Errorf("Error.Attempts = %d, want %d", e.Attempts, tc.attempts)
+						}
+						if isErr && want.retryAfter != 0 && e.RetryAfter != want.retryAfter {
+							t.Errorf("Error.RetryAfter = %v, want %v", e.RetryAfter, want.retryAfter)
+						}
+						if n := fmt.Sprintf("after %d attempts", tc.attempts); !isErr && tc.attempts > 1 && !strings.Contains(err.Error(), n) {
+							t.Errorf("err = %v, want it to say %q", err, n)
+						}
 					}
-					var e *wrapper.Error
-					isErr := errors.As(err, &e)
-					if isErr != (want.status != 0) || (isErr && e.StatusCode != want.status) {
-						t.Errorf("err = %v (%T), want *Error with status %d", err, err, want.status)
+					if got := len(srv.Requests()); got != tc.attempts {
+						t.Errorf("server saw %d attempts, want %d", got, tc.attempts)
 					}
-					if isErr && e.Attempts != tc.attempts {
-						t.Errorf("Error.Attempts = %d, want %d", e.Attempts, tc.attempts)
+					if took < tc.min || took > tc.max {
+						t.Errorf("took %v, want within [%v, %v]", took, tc.min, tc.max)
 					}
-					if isErr && want.retryAfter != 0 && e.RetryAfter != want.retryAfter {
-						t.Errorf("Error.RetryAfter = %v, want %v", e.RetryAfter, want.retryAfter)
-					}
-					if n := fmt.Sprintf("after %d attempts", tc.attempts); !isErr && tc.attempts > 1 && !strings.Contains(err.Error(), n) {
-						t.Errorf("err = %v, want it to say %q", err, n)
-					}
-				}
-				if got := len(srv.Requests()); got != tc.attempts {
-					t.Errorf("server saw %d attempts, want %d", got, tc.attempts)
-				}
-				if took < tc.min || took > tc.max {
-					t.Errorf("took %v, want within [%v, %v]", took, tc.min, tc.max)
-				}
+				})
 			})
 		}
 	}
@@ -206,46 +191,41 @@ func withRetryAfter(v string) http.Header {
 
 // A wait is cut short by the context; a first-attempt 410 stays an error.
 func TestRetryEdges(t *testing.T) {
-	srv, err := moneykittest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := newPipeFake(t)
+		c := srv.client(t)
 
-	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("30"), Body: rateLimitBody})
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
-	err = c.DeleteLink(ctx, moneykittest.SeedLinkID)
-	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
-		t.Errorf("cancelled wait: %v after %v", err, time.Since(start))
-	}
+		srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("30"), Body: rateLimitBody})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		err := c.DeleteLink(ctx, moneykittest.SeedLinkID)
+		if !errors.Is(err, context.Canceled) || time.Since(start) != 100*time.Millisecond {
+			t.Errorf("cancelled wait: %v after %v", err, time.Since(start))
+		}
 
-	// Past the context's deadline: answer at once with the rate-limit error.
-	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("5"), Body: rateLimitBody})
-	ctx, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel2()
-	start = time.Now()
-	err = c.DeleteLink(ctx, moneykittest.SeedLinkID)
-	var e *wrapper.Error
-	if !errors.As(err, &e) || !errors.Is(err, wrapper.ErrRateLimited) || e.RetryAfter != 5*time.Second || time.Since(start) > 500*time.Millisecond {
-		t.Errorf("wait past deadline: %v after %v", err, time.Since(start))
-	}
+		// Past the context's deadline: answer at once with the rate-limit error.
+		srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("5"), Body: rateLimitBody})
+		ctx, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel2()
+		start = time.Now()
+		err = c.DeleteLink(ctx, moneykittest.SeedLinkID)
+		var e *wrapper.Error
+		if !errors.As(err, &e) || !errors.Is(err, wrapper.ErrRateLimited) || e.RetryAfter != 5*time.Second || time.Since(start) != 0 {
+			t.Errorf("wait past deadline: %v after %v", err, time.Since(start))
+		}
 
-	if err := c.DeleteLink(context.Background(), moneykittest.DeletedLinkID); !errors.Is(err, wrapper.ErrLinkDeleted) {
-		t.Errorf("first-attempt 410 = %v, want ErrLinkDeleted", err)
-	}
+		if err := c.DeleteLink(context.Background(), moneykittest.DeletedLinkID); !errors.Is(err, wrapper.ErrLinkDeleted) {
+			t.Errorf("first-attempt 410 = %v, want ErrLinkDeleted", err)
+		}
 
-	// Per-call retries override the client's.
-	srv.ResetRequests()
-	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: -1})
-	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID, wrapper.WithMaxRetries(4), wrapper.WithRetryBackoff(time.Millisecond, time.Millisecond))
-	srv.ClearFaults()
-	if !errors.As(err, &e) || e.Attempts != 5 || len(srv.Requests()) != 5 {
-		t.Errorf("WithMaxRetries(4) per call: %v, %d requests", err, len(srv.Requests()))
-	}
+		// Per-call retries override the client's.
+		srv.ResetRequests()
+		srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: -1})
+		err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID, wrapper.WithMaxRetries(4), wrapper.WithRetryBackoff(time.Millisecond, time.Millisecond))
+		srv.ClearFaults()
+		if !errors.As(err, &e) || e.Attempts != 5 || len(srv.Requests()) != 5 {
+			t.Errorf("WithMaxRetries(4) per call: %v, %d requests", err, len(srv.Requests()))
+		}
+	})
 }

@@ -24,22 +24,10 @@ type Limiter interface {
 // errNoGrant is why an id waited in vain: its deadline would pass before its turn.
 var errNoGrant = fmt.Errorf("the rate limit could not grant a request before the deadline: %w", context.DeadlineExceeded)
 
-// clock tells the time and waits for some. A bulk run keeps its shared pause and its
-// adaptive rate on one; tests replace it to record a pause rather than spend it. Its sleep
-// must move its now on by d (a real one does), or a wait for a time on it never ends.
-type clock struct {
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
-}
-
-// realClock is the clock of every run outside tests.
-func realClock() clock { return clock{now: time.Now, sleep: sleep} }
-
 // runGate is what all workers of a bulk run share: the adaptive rate, the pause that a
 // 429 can impose on everyone, the user's Limiter, and the stop of the run.
 type runGate struct {
 	key    string // "PATCH" or "DELETE"
-	clock  clock  // for the pause and the adaptive rate; lim keeps real time (x/time/rate)
 	lim    *rate.Limiter
 	user   Limiter
 	linkRL rate.Limit // per-link limit, 0 for none
@@ -60,8 +48,8 @@ type runGate struct {
 	quit    context.CancelCauseFunc
 }
 
-func newRunGate(key string, r float64, burst int, user Limiter, clk clock) *runGate {
-	g := &runGate{key: key, clock: clk, lim: rate.NewLimiter(rate.Limit(r), burst), user: user, ctl: newAdaptive(r, burst, clk.now()), turn: make(chan struct{}, 1)}
+func newRunGate(key string, r float64, burst int, user Limiter) *runGate {
+	g := &runGate{key: key, lim: rate.NewLimiter(rate.Limit(r), burst), user: user, ctl: newAdaptive(r, burst, time.Now()), turn: make(chan struct{}, 1)}
 	g.stopCtx, g.stop = context.WithCancelCause(context.Background())
 	g.quitCtx, g.quit = context.WithCancelCause(g.stopCtx)
 	return g
@@ -89,14 +77,14 @@ func causeOf(ctx context.Context) error {
 	return context.Cause(ctx)
 }
 
-// observe takes note of an answer to a request sent at sent (on the run's clock): every
-// 429 is counted and lowers the shared rate, and some make every worker wait the
-// Retry-After, never longer than maxWait.
+// observe takes note of an answer to a request sent at sent: every 429 is counted and
+// lowers the shared rate, and some make every worker wait the Retry-After, never longer
+// than maxWait.
 func (g *runGate) observe(resp *http.Response, sent time.Time, maxWait time.Duration) {
 	if resp == nil {
 		return // no answer: nothing about the rate
 	}
-	now := g.clock.now()
+	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var changed bool
@@ -114,7 +102,6 @@ func (g *runGate) observe(resp *http.Response, sent time.Time, maxWait time.Dura
 		changed = g.ctl.answered(now)
 	}
 	if changed {
-		// x/time/rate keeps real time: a test's clock may be ahead of it.
 		g.lim.SetLimit(rate.Limit(g.ctl.r))
 		g.lim.SetBurst(g.ctl.b)
 	}
@@ -186,8 +173,9 @@ func (c *gate) wait(ctx context.Context) (err error) {
 			}
 		}
 		// A 429 during the wait started a pause: wait it out, and take a new turn at the
-		// rate that came with it (a Limiter is asked again: its grant went unused).
-		if g.pausedUntil().Before(g.clock.now()) {
+		// rate that came with it (a Limiter is asked again: its grant went unused). A pause
+		// that ends now is over, as in waitPause: another turn would waste a grant.
+		if !g.pausedUntil().After(time.Now()) {
 			return nil
 		}
 	}
@@ -203,15 +191,14 @@ func (g *runGate) pausedUntil() time.Time {
 // ctx's deadline. wctx is ctx, also done when the run stops.
 func (g *runGate) waitPause(ctx, wctx context.Context) error {
 	for {
-		d := g.pausedUntil().Sub(g.clock.now())
+		d := time.Until(g.pausedUntil())
 		if d <= 0 {
 			return nil
 		}
-		// The deadline is on real time, the pause on the run's clock: compare what is left.
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return errNoGrant
 		}
-		if err := g.clock.sleep(wctx, d); err != nil {
+		if err := sleep(wctx, d); err != nil {
 			return err
 		}
 	}

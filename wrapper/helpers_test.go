@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,9 +38,9 @@ func specValidator(t testing.TB) *spec.Validator {
 	return validator
 }
 
-// server is a loopback test server whose handler a test sets, and that counts requests.
+// server is a test server on a pipeNet whose handler a test sets, and that counts requests.
 type server struct {
-	*httptest.Server
+	URL      string
 	mu       sync.Mutex
 	handler  http.HandlerFunc
 	requests []*http.Request
@@ -84,12 +83,12 @@ func setupWith(t *testing.T, strict bool, opts ...wrapper.Option) (*wrapper.Clie
 		t.Errorf("request outside the base path: %s %s", r.Method, r.URL)
 		http.Error(w, "outside base path", http.StatusTeapot)
 	})
-	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	n := newPipeNet(t)
+	s.URL = n.serve(t, fakeAddr, mux)
 
 	// Strict: every request and response is checked against the spec, and a breach fails
 	// the test. Fault tests break the spec on purpose and talk to the server directly.
-	var rt http.RoundTripper = s.Client().Transport
+	var rt http.RoundTripper = n.tr
 	if strict {
 		rt = specValidator(t).WithBasePath(prefix).Transport(rt, func(err error) { t.Errorf("%v", err) })
 	}

@@ -3,9 +3,7 @@ package wrapper_test
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -60,31 +58,4 @@ func opFor(t testing.TB, method string) linkOp {
 // answerEach answers every request with the success of its operation.
 func answerEach(t testing.TB) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { opFor(t, r.Method).ok(t)(w, r) }
-}
-
-// sleeper stands in for the client's wait between attempts: it records the wait and
-// returns at once, as a timer would that fired (or the context's error, as a timer
-// would that the context beat).
-type sleeper struct {
-	mu    sync.Mutex
-	slept time.Duration
-}
-
-func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return context.DeadlineExceeded
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.slept += d
-	return nil
-}
-
-func (s *sleeper) total() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.slept
 }

@@ -142,7 +142,6 @@ func TestServerEchoesAreRedacted(t *testing.T) {
 			}
 			t.Run(mode+"/"+ec.name, func(t *testing.T) {
 				s := newTokenAPI(t, grant)
-				defer s.close()
 				s.mu.Lock()
 				s.linkHandler = func(w http.ResponseWriter, r *http.Request) {
 					secret := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -209,7 +208,6 @@ func TestTokenEndpointEchoesAreRedacted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTokenAPI(t, tc.token)
-			defer s.close()
 			c := s.client(t, wrapper.WithMaxRetries(0))
 			err := c.DeleteLink(context.Background(), linkID)
 			if !errors.Is(err, wrapper.ErrTokenSource) {

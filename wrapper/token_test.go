@@ -8,25 +8,25 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
-// tokenAPI is a loopback server with a token endpoint a test scripts and links that
-// answer 204 to a request with a token from it. It counts what it gets.
+// tokenAPI is a server on a pipeNet with a token endpoint a test scripts and links that
+// answer 204 to a request with a token from it. It counts what it gets. The test's cleanup
+// shuts it down.
 type tokenAPI struct {
-	*httptest.Server
-	tr          *http.Transport
+	URL         string
+	tr          *http.Transport // reaches the server
 	tokenHits   atomic.Int32
 	linkHits    atomic.Int32
 	cancelled   chan struct{} // a token request the client gave up (its context ended)
@@ -43,7 +43,7 @@ const (
 
 func newTokenAPI(t *testing.T, token http.HandlerFunc) *tokenAPI {
 	t.Helper()
-	s := &tokenAPI{token: token, cancelled: make(chan struct{}, 100), tr: &http.Transport{}}
+	s := &tokenAPI{token: token, cancelled: make(chan struct{}, 100)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /auth/token", func(w http.ResponseWriter, r *http.Request) {
 		s.tokenHits.Add(1)
@@ -73,14 +73,12 @@ func newTokenAPI(t *testing.T, token http.HandlerFunc) *tokenAPI {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s.Server = httptest.NewServer(mux)
+	n := newPipeNet(t)
+	s.URL, s.tr = n.serve(t, fakeAddr, mux), n.tr
 	return s
 }
 
 func (s *tokenAPI) setToken(h http.HandlerFunc) { s.mu.Lock(); s.token = h; s.mu.Unlock() }
-
-// close ends the server and the client's connections (call it before goleak checks).
-func (s *tokenAPI) close() { s.tr.CloseIdleConnections(); s.Close() }
 
 func (s *tokenAPI) client(t *testing.T, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
@@ -145,9 +143,9 @@ func returnsBy(t *testing.T, limit time.Duration, fn func() error) (time.Duratio
 	}
 }
 
-// A token endpoint (or source) that never answers holds a call no longer than its
-// deadline or attempt timeout, plus 100 ms; the error says both why (ErrTokenSource) and
-// what ended (context.DeadlineExceeded). A fetch nobody waits for any more is cancelled.
+// A token endpoint (or source) that never answers holds a call until its deadline or
+// attempt timeout, and no longer; the error says both why (ErrTokenSource) and what ended
+// (context.DeadlineExceeded). A fetch nobody waits for any more is cancelled at once.
 func TestTokenFetchObeysContext(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -161,42 +159,38 @@ func TestTokenFetchObeysContext(t *testing.T) {
 		{name: "token source, call deadline", source: true, deadline: 300 * time.Millisecond, bound: 300 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			s, release := hangingTokenAPI(t)
-			defer s.close()
-			defer close(release) // lets a call the client failed to stop finish
-			c := s.client(t, tc.opts...)
-			if tc.source {
-				var err error
-				c, err = wrapper.NewFromTokenSource(blockingSource{release}, append([]wrapper.Option{wrapper.WithBaseURL(s.URL)}, tc.opts...)...)
-				if err != nil {
-					t.Fatal(err)
+			synctest.Test(t, func(t *testing.T) {
+				s, release := hangingTokenAPI(t)
+				defer close(release) // lets a call the client failed to stop finish
+				c := s.client(t, tc.opts...)
+				if tc.source {
+					var err error
+					c, err = wrapper.NewFromTokenSource(blockingSource{release}, append([]wrapper.Option{wrapper.WithBaseURL(s.URL), wrapper.WithHTTPClient(&http.Client{Transport: s.tr})}, tc.opts...)...)
+					if err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			ctx := context.Background()
-			if tc.deadline > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
-				defer cancel()
-			}
-			took, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
-			t.Logf("returned after %v (bound %v)", took, tc.bound)
-			if took > tc.bound+100*time.Millisecond {
-				t.Errorf("returned after %v; bound %v + 100ms", took, tc.bound)
-			}
-			if !errors.Is(err, wrapper.ErrTokenSource) || !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("err = %v; want ErrTokenSource and context.DeadlineExceeded", err)
-			}
-			if s.linkHits.Load() != 0 {
-				t.Error("a links request was sent without a token")
-			}
-			if !tc.source {
-				select {
-				case <-s.cancelled:
-				case <-time.After(time.Second):
+				ctx := context.Background()
+				if tc.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+					defer cancel()
+				}
+				took, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
+				if took != tc.bound {
+					t.Errorf("returned after %v; want %v", took, tc.bound)
+				}
+				if !errors.Is(err, wrapper.ErrTokenSource) || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v; want ErrTokenSource and context.DeadlineExceeded", err)
+				}
+				if s.linkHits.Load() != 0 {
+					t.Error("a links request was sent without a token")
+				}
+				synctest.Wait() // for the token request's end, which takes no time
+				if !tc.source && len(s.cancelled) == 0 {
 					t.Error("the token request was not cancelled when its caller left")
 				}
-			}
+			})
 		})
 	}
 }
@@ -205,91 +199,89 @@ func TestTokenFetchObeysContext(t *testing.T) {
 // context cancelled) at once without failing the others; once the endpoint answers they
 // all get the token.
 func TestTokenFetchShared(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s, release := hangingTokenAPI(t)
-	defer s.close()
-	releaseOnce := sync.OnceFunc(func() { close(release) })
-	defer releaseOnce()
-	c := s.client(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, release := hangingTokenAPI(t)
+		releaseOnce := sync.OnceFunc(func() { close(release) })
+		defer releaseOnce()
+		c := s.client(t)
 
-	// The first caller starts the fetch, and waits.
-	firstCtx, cancelFirst := context.WithCancel(context.Background())
-	defer cancelFirst()
-	first := make(chan error, 1)
-	go func() { first <- c.DeleteLink(firstCtx, linkID) }()
-	for s.tokenHits.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	const n = 20
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- c.DeleteLink(context.Background(), fmt.Sprintf("mk_%d", i))
-		}()
-	}
-	time.Sleep(200 * time.Millisecond) // the others are waiting for the same fetch
+		// The first caller starts the fetch, and waits.
+		firstCtx, cancelFirst := context.WithCancel(context.Background())
+		defer cancelFirst()
+		first := make(chan error, 1)
+		go func() { first <- c.DeleteLink(firstCtx, linkID) }()
+		synctest.Wait()
+		if s.tokenHits.Load() != 1 {
+			t.Fatal("the first caller did not start the token request")
+		}
+		const n = 20
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- c.DeleteLink(context.Background(), fmt.Sprintf("mk_%d", i))
+			}()
+		}
+		synctest.Wait() // the others are waiting for the same fetch
 
-	cancelled := time.Now()
-	cancelFirst()
-	select {
-	case err := <-first:
-		took := time.Since(cancelled)
-		t.Logf("the cancelled caller left after %v", took)
-		if took > 100*time.Millisecond {
-			t.Errorf("the cancelled caller left after %v", took)
+		cancelled := time.Now()
+		cancelFirst()
+		select {
+		case err := <-first:
+			if took := time.Since(cancelled); took != 0 {
+				t.Errorf("the cancelled caller left after %v, want at once", took)
+			}
+			if !errors.Is(err, wrapper.ErrTokenSource) || !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled caller: err = %v", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("the cancelled caller is still waiting for the token")
 		}
-		if !errors.Is(err, wrapper.ErrTokenSource) || !errors.Is(err, context.Canceled) {
-			t.Errorf("cancelled caller: err = %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the cancelled caller is still waiting for the token")
-	}
 
-	releaseOnce()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("a waiting caller failed: %v", err)
+		releaseOnce()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("a waiting caller failed: %v", err)
+			}
 		}
-	}
-	if got := s.tokenHits.Load(); got != 1 {
-		t.Errorf("token requests = %d, want 1 shared by all callers", got)
-	}
-	if got := s.linkHits.Load(); got != n {
-		t.Errorf("links requests = %d, want %d", got, n)
-	}
+		if got := s.tokenHits.Load(); got != 1 {
+			t.Errorf("token requests = %d, want 1 shared by all callers", got)
+		}
+		if got := s.linkHits.Load(); got != n {
+			t.Errorf("links requests = %d, want %d", got, n)
+		}
+	})
 }
 
 // A caller that gives up alone cancels the fetch; the next caller starts a new one rather
 // than joining the cancelled one.
 func TestTokenFetchAbandoned(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s, release := hangingTokenAPI(t)
-	defer s.close()
-	defer close(release)
-	c := s.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
-	if !errors.Is(err, wrapper.ErrTokenSource) {
-		t.Fatalf("err = %v", err)
-	}
-	select {
-	case <-s.cancelled:
-	case <-time.After(time.Second):
-		t.Fatal("the abandoned token request was not cancelled")
-	}
-	s.setToken(grant)
-	if err := c.DeleteLink(context.Background(), linkID); err != nil {
-		t.Fatalf("next call: %v", err)
-	}
-	if got := s.tokenHits.Load(); got != 2 {
-		t.Errorf("token requests = %d, want 2", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s, release := hangingTokenAPI(t)
+		defer close(release)
+		c := s.client(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := returnsBy(t, 3*time.Second, func() error { return c.DeleteLink(ctx, linkID) })
+		if !errors.Is(err, wrapper.ErrTokenSource) {
+			t.Fatalf("err = %v", err)
+		}
+		synctest.Wait() // for the token request's end, which takes no time
+		if len(s.cancelled) == 0 {
+			t.Fatal("the abandoned token request was not cancelled")
+		}
+		s.setToken(grant)
+		if err := c.DeleteLink(context.Background(), linkID); err != nil {
+			t.Fatalf("next call: %v", err)
+		}
+		if got := s.tokenHits.Load(); got != 2 {
+			t.Errorf("token requests = %d, want 2", got)
+		}
+	})
 }
 
 // Every token failure matches ErrTokenSource, is never taken for a connection error of the
@@ -329,26 +321,26 @@ func TestTokenFailures(t *testing.T) {
 		{name: "not JSON", token: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201); w.Write([]byte("<html>")) }, hits: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			s := newTokenAPI(t, tc.token)
-			defer s.close()
-			c := s.client(t, append([]wrapper.Option{wrapper.WithMaxRetries(2)}, tc.opts...)...)
-			_, err := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
-			if !errors.Is(err, wrapper.ErrTokenSource) {
-				t.Fatalf("err = %v; want ErrTokenSource", err)
-			}
-			var urlErr *url.Error
-			var opErr *net.OpError
-			var apiErr *wrapper.Error
-			if errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &apiErr) || strings.Contains(err.Error(), "connection") {
-				t.Errorf("err = %v (%T); a token failure reported as a connection or API error", err, err)
-			}
-			if got := s.tokenHits.Load(); got != tc.hits {
-				t.Errorf("token requests = %d, want %d", got, tc.hits)
-			}
-			if s.linkHits.Load() != 0 {
-				t.Error("a links request was sent without a token")
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := newTokenAPI(t, tc.token)
+				c := s.client(t, append([]wrapper.Option{wrapper.WithMaxRetries(2)}, tc.opts...)...)
+				_, err := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
+				if !errors.Is(err, wrapper.ErrTokenSource) {
+					t.Fatalf("err = %v; want ErrTokenSource", err)
+				}
+				var urlErr *url.Error
+				var opErr *net.OpError
+				var apiErr *wrapper.Error
+				if errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &apiErr) || strings.Contains(err.Error(), "connection") {
+					t.Errorf("err = %v (%T); a token failure reported as a connection or API error", err, err)
+				}
+				if got := s.tokenHits.Load(); got != tc.hits {
+					t.Errorf("token requests = %d, want %d", got, tc.hits)
+				}
+				if s.linkHits.Load() != 0 {
+					t.Error("a links request was sent without a token")
+				}
+			})
 		})
 	}
 }
@@ -356,27 +348,28 @@ func TestTokenFailures(t *testing.T) {
 // A DELETE whose token could not be had was never sent: when a retry gets the token and
 // the link answers 410, the link was deleted by someone else, and that is reported.
 func TestTokenFailureIsNotALostDelete(t *testing.T) {
-	s := newTokenAPI(t, nil)
-	defer s.close()
-	var calls atomic.Int32
-	s.setToken(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			http.Error(w, "busy", http.StatusServiceUnavailable)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		s := newTokenAPI(t, nil)
+		var calls atomic.Int32
+		s.setToken(func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+			grant(w, r)
+		})
+		s.mu.Lock()
+		s.linkHandler = reply(http.StatusGone, fixture(t, "responses/error-410-deleted.json"))
+		s.mu.Unlock()
+		c := s.client(t, wrapper.WithMaxRetries(2))
+		err := c.DeleteLink(context.Background(), linkID)
+		if !errors.Is(err, wrapper.ErrLinkDeleted) {
+			t.Errorf("err = %v; want ErrLinkDeleted: the first attempt sent nothing", err)
 		}
-		grant(w, r)
+		if got := s.tokenHits.Load(); got != 2 {
+			t.Errorf("token requests = %d, want 2 (the 503 is retried)", got)
+		}
 	})
-	s.mu.Lock()
-	s.linkHandler = reply(http.StatusGone, fixture(t, "responses/error-410-deleted.json"))
-	s.mu.Unlock()
-	c := s.client(t, wrapper.WithMaxRetries(2))
-	err := c.DeleteLink(context.Background(), linkID)
-	if !errors.Is(err, wrapper.ErrLinkDeleted) {
-		t.Errorf("err = %v; want ErrLinkDeleted: the first attempt sent nothing", err)
-	}
-	if got := s.tokenHits.Load(); got != 2 {
-		t.Errorf("token requests = %d, want 2 (the 503 is retried)", got)
-	}
 }
 
 type panickingSource struct{}

@@ -22,10 +22,6 @@ type doer struct {
 	maxBody   int64
 	userAgent string
 	version   string
-	// sleep waits between attempts; tests replace it so that they do not sleep for real.
-	sleep func(ctx context.Context, d time.Duration) error
-	// runClock is the clock of a bulk run's gate (its shared pause); tests replace it.
-	runClock clock
 }
 
 // callState is one call's options and what its attempts found so far.
@@ -50,12 +46,12 @@ func (d *doer) send(ctx context.Context, req *http.Request, cs *callState) (*htt
 	refreshed, retries := false, 0
 	for {
 		g := cs.cfg.gate
-		var sent time.Time // on the run's clock
+		var sent time.Time
 		if g != nil {
 			if err := g.wait(ctx); err != nil {
 				return nil, nil, err
 			}
-			sent = g.run.clock.now()
+			sent = time.Now()
 		}
 		resp, body, used, err := d.attempt(ctx, req, cs)
 		cs.attempts++
@@ -95,7 +91,7 @@ func (d *doer) send(ctx context.Context, req *http.Request, cs *callState) (*htt
 		if !rewind(req) {
 			return final(nil, nil, fmt.Errorf("request body cannot be replayed for a retry: %w", err), cs)
 		}
-		if err := d.sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}
 		retries++
