@@ -170,14 +170,10 @@ func TestCLIBulkTokenExpires(t *testing.T) {
 			ErrorCode string `json:"error_code"`
 		}
 	}
-	if r.code != exitAPI || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.NotAttempted < 1 ||
+	want{code: exitAPI, stderr: []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal}}.check(t, r)
+	if json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.NotAttempted < 1 ||
 		sum.Error.Kind != "api" || sum.Error.ExitCode != exitAPI || sum.Error.ErrorCode != "api_error.auth.expired_access_token" {
-		t.Errorf("exit %d, want %d\nstdout: %s", r.code, exitAPI, r.stdout)
-	}
-	for _, want := range []string{"access token expired", "MONEYKIT_CLIENT_ID", "were not read", "--journal " + journal} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-		}
+		t.Errorf("stdout: %s", r.stdout)
 	}
 	expired := 0
 	for _, req := range s.Requests() {
