@@ -24,6 +24,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childEnv is the environment of this test binary run as the CLI (see TestMain), with
+// extra added. Under -race it does not sleep a second as it exits (GORACE's
+// atexit_sleep_ms, 1000 by default): every test waits for its children to exit, and a
+// race found while a child runs still fails it (exit 66).
+func childEnv(extra ...string) []string {
+	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	return append(append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1", "GORACE="+gorace), extra...)
+}
+
 // bulkEnv starts a fake with n links and writes their ids to a file.
 func bulkEnv(t *testing.T, n int) (*moneykittest.Server, map[string]string, string, []string) {
 	t.Helper()
@@ -76,13 +85,14 @@ func TestCLIBulkResumeAfterKill(t *testing.T) {
 	const n, concurrency = 300, 4
 	s, env, file, ids := bulkEnv(t, n)
 	journal := filepath.Join(t.TempDir(), "journal")
-	args := []string{"bulk", "delete", "--ids", file, "--journal", journal, "--rate", "6000", "--concurrency", fmt.Sprint(concurrency)}
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1", "MONEYKIT_ACCESS_TOKEN="+env["MONEYKIT_ACCESS_TOKEN"], "MONEYKIT_BASE_URL="+env["MONEYKIT_BASE_URL"])
+	// The first run goes at 100 ids a second, so that the kill lands mid-run; the resume at
+	// full speed.
+	start := func(rate string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "bulk", "delete", "--ids", file, "--journal", journal, "--rate", rate, "--concurrency", fmt.Sprint(concurrency))
+		cmd.Env = childEnv("MONEYKIT_ACCESS_TOKEN="+env["MONEYKIT_ACCESS_TOKEN"], "MONEYKIT_BASE_URL="+env["MONEYKIT_BASE_URL"])
 		return cmd
 	}
-	cmd := start()
+	cmd := start("6000")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +115,7 @@ func TestCLIBulkResumeAfterKill(t *testing.T) {
 	}
 	t.Logf("killed after %d requests, %d ids journaled", firstRun, len(journaled))
 
-	out, err := start().CombinedOutput()
+	out, err := start("6000000").CombinedOutput()
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
@@ -282,7 +292,7 @@ func BenchmarkBulkMemory(b *testing.B) {
 					b.Fatal(err)
 				}
 				cmd := exec.Command(os.Args[0], "bulk", "delete", "--ids", file, "--rate", "100000000", "--concurrency", "16")
-				cmd.Env = append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1", "MONEYKIT_ACCESS_TOKEN="+s.Token(), "MONEYKIT_BASE_URL="+s.URL)
+				cmd.Env = childEnv("MONEYKIT_ACCESS_TOKEN="+s.Token(), "MONEYKIT_BASE_URL="+s.URL)
 				var out strings.Builder
 				cmd.Stdout, cmd.Stderr = &out, &out
 				b.StartTimer()
