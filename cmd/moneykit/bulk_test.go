@@ -13,10 +13,17 @@ import (
 
 	"github.com/halyard-labs/moneykit-go/api"
 	"github.com/halyard-labs/moneykit-go/moneykittest"
+	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
 // TestMain lets a test run this program as a separate process (to kill it).
 func TestMain(m *testing.M) {
+	// Retries come at once: the backoff between them (random, up to 0.5 s then 1 s) is
+	// tested in wrapper/, and here, in process or not, it would only be slept. make soak
+	// (MONEYKIT_SOAK_IDS set) keeps it.
+	if os.Getenv("MONEYKIT_SOAK_IDS") == "" {
+		testHookClientOptions = []wrapper.Option{wrapper.WithRetryBackoff(time.Millisecond, time.Millisecond)}
+	}
 	if os.Getenv("MONEYKIT_TEST_RUN_MAIN") == "1" {
 		main()
 		return
