@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -53,15 +52,9 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&journalPath, "journal", "", "append each finished id to `FILE`, and skip the ids it lists as done")
 	fs.IntVar(&concurrency, "concurrency", 8, "at most `N` requests in flight at once")
 	fs.Float64Var(&perMinute, "rate", wrapper.AppRatePerMinute, "send at most `N` requests per minute, across all workers")
-	pos, err := parseInterspersed(fs, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, bulkUsage)
-		printFlags(fs, stdout)
-		return exitOK
-	}
-	if err != nil {
-		out := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
-		return out.fail(usageFailure(o.cmd, "%v", err))
+	pos, code, ok := parseFlags(o.cmd, fs, args[1:], bulkUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	bad := func(msg string) int {
 		return o.printer(stdout, stderr).fail(usageFailure(o.cmd, "%s", msg))
@@ -111,6 +104,7 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 	var j *journal
+	var err error
 	if journalPath != "" {
 		if j, err = openJournal(journalPath, hdr); err != nil {
 			f := &failure{kind: kindInternal, prefix: "moneykit " + o.cmd, msg: "journal: " + err.Error(), hint: "Nothing was sent: a run must be able to record what it does."}

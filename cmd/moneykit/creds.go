@@ -134,6 +134,11 @@ func noCredentialsHint(cmd string) string {
 	return "To try moneykit without an account, add --fake (the embedded fake MoneyKit API: nothing real changes) or run 'moneykit demo'."
 }
 
+// testHookClientOptions are added to the options of every client newClient makes. The
+// program leaves it empty; its tests shorten the retry backoff, which wrapper/ tests and
+// which the CLI's tests would only wait out.
+var testHookClientOptions []wrapper.Option
+
 // newClient makes the client with the CLI's options: its User-Agent, the base URL if one
 // is set, and the wire log with -v.
 func (o *opts) newClient(base string, rt http.RoundTripper, red *redactor, stderr io.Writer, build func([]wrapper.Option) (*wrapper.Client, error)) (*wrapper.Client, error) {
@@ -147,7 +152,7 @@ func (o *opts) newClient(base string, rt http.RoundTripper, red *redactor, stder
 	if rt != http.DefaultTransport {
 		wopts = append(wopts, wrapper.WithHTTPClient(&http.Client{Transport: rt}))
 	}
-	return build(wopts)
+	return build(append(wopts, testHookClientOptions...))
 }
 
 // targetFake is opts.target for the embedded fake: each run starts a new one, at a new

@@ -107,14 +107,7 @@ func TestCLIClientCredentials(t *testing.T) {
 				tc.env(env)
 			}
 			r := runCLI(t, env, tc.args...)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
-			}
-			for _, want := range tc.stderr {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
+			want{code: tc.code, stderr: tc.stderr}.check(t, r)
 			noSecrets(t, r, ccID, ccSecret)
 			noSecrets(t, r, ccID, "wrong-"+ccSecret)
 			switch {
@@ -206,14 +199,7 @@ func TestCLIWireRedactsClientCredentials(t *testing.T) {
 				args[3] = writeFile(t, "ids", ids)
 			}
 			r := runCLI(t, env, args...)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
-			}
-			for _, want := range []string{"> POST /auth/token", "client_secret=[REDACTED]", "< HTTP/1.1 "} {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("-v output lacks %q:\n%s", want, r.stderr)
-				}
-			}
+			want{code: tc.code, stderr: []string{"> POST /auth/token", "client_secret=[REDACTED]", "< HTTP/1.1 "}}.check(t, r) // the -v log
 			noSecrets(t, r, ccID, ccSecret)
 			if tc.code == exitOK && s.TokensIssued() < 2 {
 				t.Errorf("%d tokens issued: no refresh was logged", s.TokensIssued())

@@ -26,7 +26,6 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 	if r := runCLI(t, env, args("update", "--webhook", "https://a.example.com/h", "--tags", "x,y")...); r.code != exitOK {
 		t.Fatalf("first run: exit %d %s%s", r.code, r.stdout, r.stderr)
 	}
-	written, _ := os.ReadFile(journal)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -39,22 +38,8 @@ func TestCLIBulkJournalBoundToRun(t *testing.T) {
 		{"delete", args("delete")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(s.Requests())
-			r := runCLI(t, env, tc.args...)
-			if r.code != exitUsage {
-				t.Errorf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
-			}
-			for _, want := range []string{journal, "belongs to another run", "bulk update --webhook https://a.example.com/h --tags x,y", "Nothing was sent"} {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
-			if n := len(s.Requests()) - before; n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-			if now, _ := os.ReadFile(journal); !bytes.Equal(now, written) {
-				t.Error("the refused journal was changed")
-			}
+			runRefused(t, s, env, journal, want{code: exitUsage, stderr: []string{
+				journal, "belongs to another run", "bulk update --webhook https://a.example.com/h --tags x,y", "Nothing was sent"}}, tc.args...)
 		})
 	}
 	// With --json the refusal is also the error object on stdout.
@@ -96,23 +81,9 @@ func TestCLIBulkJournalBoundToTarget(t *testing.T) {
 			if first.code != exitOK {
 				t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
 			}
+			runRefused(t, s, env, j, want{code: exitUsage, stderr: []string{
+				j, "was written on " + tc.target, "this run goes to " + s.URL, "Nothing was sent"}}, "bulk", "delete", "--ids", ids, "--journal", j)
 			written, _ := os.ReadFile(j)
-			before := len(s.Requests())
-			r := runCLI(t, env, "bulk", "delete", "--ids", ids, "--journal", j)
-			if r.code != exitUsage {
-				t.Errorf("exit %d, want %d\nstdout: %sstderr: %s", r.code, exitUsage, r.stdout, r.stderr)
-			}
-			for _, want := range []string{j, "was written on " + tc.target, "this run goes to " + s.URL, "Nothing was sent"} {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
-			if n := len(s.Requests()) - before; n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-			if now, _ := os.ReadFile(j); !bytes.Equal(now, written) {
-				t.Error("the refused journal was changed")
-			}
 			if tok := tc.env["MONEYKIT_ACCESS_TOKEN"]; tok != "" && strings.Contains(string(written), tok) {
 				t.Errorf("a credential in the journal:\n%s", written)
 			}
@@ -161,6 +132,30 @@ func TestCLIBulkBadFlagsCreateNoJournal(t *testing.T) {
 	}
 }
 
+// runRefused runs the CLI and checks that it ends as w says, sends nothing, and leaves the
+// journal as it was.
+func runRefused(t *testing.T, s *moneykittest.Server, env map[string]string, journal string, w want, args ...string) {
+	t.Helper()
+	before := regularFile(journal)
+	sent := len(s.Requests())
+	w.check(t, runCLI(t, env, args...))
+	if n := len(s.Requests()) - sent; n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	if !bytes.Equal(regularFile(journal), before) {
+		t.Error("the refused journal was changed")
+	}
+}
+
+// regularFile is what path holds if it is a regular file, else nil (/dev/full is endless).
+func regularFile(path string) []byte {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	b, _ := os.ReadFile(path)
+	return b
+}
+
 // journalHeaderOn is the header of a run of cmd, without values, on env's API.
 func journalHeaderOn(env map[string]string, cmd string) journalHeader {
 	h := newJournalHeader(cmd, wrapper.UpdateParams{})
@@ -202,24 +197,7 @@ func TestCLIBulkJournalRefused(t *testing.T) {
 			} else if _, err := os.Stat(path); err != nil && tc.code != exitInternal {
 				t.Skip(err) // no /dev/full here
 			}
-			before := len(s.Requests())
-			r := runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", path)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, r.stderr)
-			}
-			for _, want := range append(tc.want, path) {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
-			if n := len(s.Requests()) - before; n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-			if tc.content != "" {
-				if b, _ := os.ReadFile(path); string(b) != tc.content {
-					t.Error("the refused journal was changed")
-				}
-			}
+			runRefused(t, s, env, path, want{code: tc.code, stderr: append(tc.want, path)}, "bulk", "delete", "--ids", file, "--journal", path)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -146,46 +147,41 @@ func TestCLIAPIErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, asJSON := range []bool{false, true} {
-				s, env := fake(t)
-				if tc.token != "" {
-					env["MONEYKIT_ACCESS_TOKEN"] = tc.token
-				}
-				if tc.setup != nil {
-					tc.setup(s)
-				}
-				args := tc.args
-				if asJSON {
-					args = append(slices.Clone(args), "--json")
-				}
-				r := runCLI(t, env, args...)
-				if r.code != tc.code {
-					t.Errorf("json=%v: exit %d, want %d\nstderr: %s", asJSON, r.code, tc.code, r.stderr)
-				}
-				for _, want := range tc.stderr {
-					if !strings.Contains(r.stderr, want) {
-						t.Errorf("json=%v: stderr lacks %q:\n%s", asJSON, want, r.stderr)
+				t.Run(fmt.Sprintf("json=%v", asJSON), func(t *testing.T) {
+					s, env := fake(t)
+					if tc.token != "" {
+						env["MONEYKIT_ACCESS_TOKEN"] = tc.token
 					}
-				}
-				for _, bad := range tc.absent {
-					if strings.Contains(r.stderr, bad) {
-						t.Errorf("json=%v: stderr has %q:\n%q", asJSON, bad, r.stderr)
+					if tc.setup != nil {
+						tc.setup(s)
 					}
-				}
-				if !asJSON {
-					if r.stdout != "" {
-						t.Errorf("stdout: %q", r.stdout)
+					args := tc.args
+					if asJSON {
+						args = append(slices.Clone(args), "--json")
 					}
-					continue
-				}
-				e := jsonError(t, r, "api")
-				for k, want := range tc.json {
-					if !reflect.DeepEqual(e[k], want) {
-						t.Errorf("%s = %#v, want %#v", k, e[k], want)
+					r := runCLI(t, env, args...)
+					want{code: tc.code, stderr: tc.stderr}.check(t, r)
+					for _, bad := range tc.absent {
+						if strings.Contains(r.stderr, bad) {
+							t.Errorf("stderr has %q:\n%q", bad, r.stderr)
+						}
 					}
-				}
-				if h, _ := e["hint"].(string); h == "" {
-					t.Errorf("no hint: %v", e)
-				}
+					if !asJSON {
+						if r.stdout != "" {
+							t.Errorf("stdout: %q", r.stdout)
+						}
+						return
+					}
+					e := jsonError(t, r, "api")
+					for k, want := range tc.json {
+						if !reflect.DeepEqual(e[k], want) {
+							t.Errorf("%s = %#v, want %#v", k, e[k], want)
+						}
+					}
+					if h, _ := e["hint"].(string); h == "" {
+						t.Errorf("no hint: %v", e)
+					}
+				})
 			}
 		})
 	}

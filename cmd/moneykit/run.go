@@ -93,14 +93,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return early.fail(usageFailure("", "unknown command %q", cmd))
 	}
 	o := &opts{}
-	fs := o.flags(cmd)
-	pos, err := parseInterspersed(fs, rest)
-	if errors.Is(err, flag.ErrHelp) {
-		printUsage(cmd, fs, stdout)
-		return exitOK
-	}
-	if err != nil {
-		return early.fail(usageFailure(cmd, "%v", err))
+	pos, code, ok := parseFlags(cmd, o.flags(cmd), rest, commandUsage(cmd), stdout, stderr)
+	if !ok {
+		return code
 	}
 	out := o.printer(stdout, stderr)
 	if f := o.check(cmd, pos); f != nil {
@@ -245,19 +240,37 @@ func (o *opts) connectionFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "give up after this long (must be positive)")
 }
 
-// printUsage prints a command's help.
-func printUsage(cmd string, fs *flag.FlagSet, w io.Writer) {
+// commandUsage is the help of update, delete, demo and version, before their flags.
+func commandUsage(cmd string) string {
 	switch cmd {
 	case "update":
-		fmt.Fprint(w, "Usage: moneykit update <link-id> [--webhook URL | --remove-webhook] [--tags a,b | --clear-tags] [flags]\n\nChanges a link's webhook and tags; what you do not name stays as it is.\n\nFlags:\n")
+		return "Usage: moneykit update <link-id> [--webhook URL | --remove-webhook] [--tags a,b | --clear-tags] [flags]\n\nChanges a link's webhook and tags; what you do not name stays as it is.\n\nFlags:\n"
 	case "delete":
-		fmt.Fprint(w, "Usage: moneykit delete <link-id> [flags]\n\nDeletes a link and disables its access token. A deleted link answers 410 for 90 days.\n\nFlags:\n")
+		return "Usage: moneykit delete <link-id> [flags]\n\nDeletes a link and disables its access token. A deleted link answers 410 for 90 days.\n\nFlags:\n"
 	case "demo":
-		fmt.Fprint(w, "Usage: moneykit demo\n\nStarts the embedded fake MoneyKit API and walks through set webhook, remove webhook,\nset tags, clear tags, delete, and a second delete (410), printing each exchange.\n\nFlags:\n")
+		return "Usage: moneykit demo\n\nStarts the embedded fake MoneyKit API and walks through set webhook, remove webhook,\nset tags, clear tags, delete, and a second delete (410), printing each exchange.\n\nFlags:\n"
 	case "version":
-		fmt.Fprint(w, "Usage: moneykit version [--json]\n\nPrints the version of moneykit, and of Go it was built with.\n\nFlags:\n")
+		return "Usage: moneykit version [--json]\n\nPrints the version of moneykit, and of Go it was built with.\n\nFlags:\n"
 	}
-	printFlags(fs, w)
+	return ""
+}
+
+// parseFlags parses the flags of cmd (named so in errors), which may come after its
+// arguments, and returns the arguments. When ok is false the command is over, with exit
+// code code: it was asked for --help and printed usage and the flags on stdout, or a flag
+// was bad and it printed the usage error (as JSON if args ask for --json).
+func parseFlags(cmd string, fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (pos []string, code int, ok bool) {
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		printFlags(fs, stdout)
+		return nil, exitOK, false
+	}
+	if err != nil {
+		early := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
+		return nil, early.fail(usageFailure(cmd, "%v", err)), false
+	}
+	return pos, exitOK, true
 }
 
 // printFlags lists flags GNU-style (--name, and -v for a one-letter name), as the help and

@@ -24,6 +24,31 @@ func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// want is how a run of the CLI should end: its exit code, and what its stdout and stderr
+// must contain.
+type want struct {
+	code           int
+	stdout, stderr []string // substrings
+}
+
+// check reports each way r is not as w says.
+func (w want) check(t *testing.T, r result) {
+	t.Helper()
+	if r.code != w.code {
+		t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, w.code, r.stdout, r.stderr)
+	}
+	for _, s := range w.stdout {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+		}
+	}
+	for _, s := range w.stderr {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+		}
+	}
+}
+
 // fake starts a fake API and returns the environment that points the tool at it.
 func fake(t *testing.T, opts ...moneykittest.Option) (*moneykittest.Server, map[string]string) {
 	t.Helper()
@@ -68,19 +93,7 @@ func TestCLI(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, env, tc.args...)
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tc.code, r.stdout, r.stderr)
-			}
-			for _, want := range tc.stdout {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
-				}
-			}
-			for _, want := range tc.stderr {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
+			want{tc.code, tc.stdout, tc.stderr}.check(t, r)
 			if strings.Contains(r.stdout+r.stderr, s.Token()) || strings.Contains(r.stdout+r.stderr, "goroutine ") {
 				t.Errorf("output shows the token or a stack trace:\n%s%s", r.stdout, r.stderr)
 			}

@@ -43,20 +43,13 @@ func TestCLINoCredentials(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.env, tc.args...)
-			if r.code != exitUsage {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, exitUsage, r.stdout, r.stderr)
+			stderr := tc.stderr
+			if stderr == nil {
+				stderr = noCreds
 			}
+			want{code: exitUsage, stderr: stderr}.check(t, r)
 			if strings.Contains(r.stdout, "Deleted") || strings.Contains(r.stdout, "Updated") || strings.Contains(r.stdout, "done") {
 				t.Errorf("stdout reports a change: %q", r.stdout)
-			}
-			want := tc.stderr
-			if want == nil {
-				want = noCreds
-			}
-			for _, want := range want {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
 			}
 			if strings.Contains(r.stderr, "embedded fake MoneyKit API at") {
 				t.Errorf("started the embedded fake:\n%s", r.stderr)

@@ -419,7 +419,7 @@ func TestParseFault(t *testing.T) {
 // The real binary: it prints its line, serves, and exits 0 on SIGTERM.
 func TestServeProcess(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve", "--rate-limits", "off")
-	cmd.Env = append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1")
+	cmd.Env = childEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

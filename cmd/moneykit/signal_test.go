@@ -44,8 +44,7 @@ type child struct {
 func startCLI(t *testing.T, env map[string]string, extraEnv []string, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(os.Args[0], args...), done: make(chan struct{})}
-	c.cmd.Env = append(os.Environ(), "MONEYKIT_TEST_RUN_MAIN=1", "MONEYKIT_ACCESS_TOKEN="+env["MONEYKIT_ACCESS_TOKEN"], "MONEYKIT_BASE_URL="+env["MONEYKIT_BASE_URL"])
-	c.cmd.Env = append(c.cmd.Env, extraEnv...)
+	c.cmd.Env = append(childEnv("MONEYKIT_ACCESS_TOKEN="+env["MONEYKIT_ACCESS_TOKEN"], "MONEYKIT_BASE_URL="+env["MONEYKIT_BASE_URL"]), extraEnv...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	return c
 }

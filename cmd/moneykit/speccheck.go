@@ -60,15 +60,9 @@ func runSpecCheck(ctx context.Context, args []string, getenv func(string) string
 	fs.BoolVar(&o.json, "json", false, "print the findings as JSON on stdout, failures included")
 	o.connectionFlags(fs)
 	fs.BoolVar(&o.verbose, "v", false, "print each HTTP request and response on stderr (credentials and tokens redacted)")
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, specCheckUsage)
-		printFlags(fs, stdout)
-		return exitOK
-	}
-	if err != nil {
-		early := &printer{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
-		return early.fail(usageFailure(cmd, "%v", err))
+	pos, code, ok := parseFlags(cmd, fs, args, specCheckUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	out := o.printer(stdout, stderr)
 	base := o.baseURL
