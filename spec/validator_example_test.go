@@ -70,7 +70,7 @@ func ExampleValidator_ValidateRequest() {
 		authorized(http.MethodPatch, "/links/mk_1", `{"webhook": "https://example.com/hook"}`),
 		authorized(http.MethodPatch, "/links/mk_1", `{"link_tags": "vip"}`),
 		httptest.NewRequest(http.MethodDelete, "/links/mk_1", nil),
-		authorized(http.MethodGet, "/links/mk_1", ""),
+		authorized(http.MethodPut, "/links/mk_1", ""), // no such operation
 	} {
 		_, err := v.ValidateRequest(context.Background(), req)
 		fmt.Println(headline(err))
@@ -79,7 +79,7 @@ func ExampleValidator_ValidateRequest() {
 	// ok
 	// spec: PATCH /links/{id}: request breaks openapi.yaml: request body has an error: doesn't match schema #/components/schemas/UpdateLinkRequest: Error at "/link_tags": value must be an array
 	// spec: DELETE /links/{id}: request breaks openapi.yaml: security requirements failed: missing bearer token | missing X-Client-Id header
-	// spec: GET /links/mk_1: no such operation: no matching operation was found
+	// spec: PUT /links/mk_1: no such operation: no matching operation was found
 }
 
 // Check an answer against the operation of its request: both of DELETE's successes pass,
