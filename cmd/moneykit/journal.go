@@ -111,6 +111,10 @@ type journalRefused struct{ msg string }
 
 func (e *journalRefused) Error() string { return e.msg }
 
+// errJournalInUse is lockJournal's error for a journal another run holds: two runs on
+// one journal would send the same ids twice and interleave their records.
+var errJournalInUse = errors.New("journal in use")
+
 // journal is an open journal: the ids it lists as done, and the file to append to.
 type journal struct {
 	path string
@@ -122,9 +126,10 @@ type journal struct {
 	torn int                 // the number of the torn last line cut off on open; 0 if none
 }
 
-// openJournal opens the journal at path for the run h, creating it if need be. It
-// refuses (*journalRefused) a journal of another run, one without a header (written
-// before journals had one), or one with a line it cannot read; a journal that cannot be
+// openJournal opens the journal at path for the run h, creating it if need be, and holds
+// it for this run alone until close. It refuses (*journalRefused) a journal another run
+// holds, one of another run, one without a header (written before journals had one), or
+// one with a line it cannot read; a journal that cannot be
 // opened for writing is an error too. Either way, nothing has been sent yet.
 func openJournal(path string, h journalHeader) (*journal, error) {
 	refuse := func(format string, a ...any) error {
@@ -135,6 +140,13 @@ func openJournal(path string, h journalHeader) (*journal, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if err := lockJournal(f); err != nil {
+		f.Close()
+		if errors.Is(err, errJournalInUse) {
+			return nil, refuse("is in use by another run: one run at a time on a journal (wait for it to end, or stop it)")
+		}
 		return nil, err
 	}
 	j := &journal{path: path, f: f, seed: maphash.MakeSeed(), done: map[uint64]struct{}{}}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -200,6 +201,29 @@ func TestCLIBulkJournalRefused(t *testing.T) {
 			runRefused(t, s, env, path, want{code: tc.code, stderr: append(tc.want, path)}, "bulk", "delete", "--ids", file, "--journal", path)
 		})
 	}
+}
+
+// Two runs on one journal would send the same ids twice and interleave their records:
+// a journal another run holds is refused, unchanged and with nothing sent; once that run
+// ends (or dies: the lock goes with the process), the journal resumes.
+func TestCLIBulkJournalInUse(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no journal lock on windows (README)")
+	}
+	s, env, file, ids := bulkEnv(t, 5)
+	path := filepath.Join(t.TempDir(), "journal")
+	other, err := openJournal(path, journalHeaderOn(env, "delete")) // the other run
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.record(wrapper.BulkResult{LinkID: ids[0], Status: wrapper.BulkDone}); err != nil {
+		t.Fatal(err)
+	}
+	runRefused(t, s, env, path, want{code: exitUsage, stderr: []string{path, "in use by another run"}}, "bulk", "delete", "--ids", file, "--journal", path)
+	if err := other.close(); err != nil {
+		t.Fatal(err)
+	}
+	want{code: exitOK, stdout: []string{"4 done", "1 skipped (journal)"}}.check(t, runCLI(t, env, "bulk", "delete", "--ids", file, "--journal", path))
 }
 
 // A journal that cannot be opened for writing stops the run before anything is sent.

@@ -1,0 +1,19 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lockJournal takes the journal for this run alone (flock). The lock goes with the
+// process, kill -9 included, so a resume never finds a dead run's lock.
+func lockJournal(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errJournalInUse
+	}
+	return err
+}
