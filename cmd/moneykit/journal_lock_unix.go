@@ -9,11 +9,12 @@ import (
 )
 
 // lockJournal takes the journal for this run alone (flock). The lock goes with the
-// process, kill -9 included, so a resume never finds a dead run's lock.
+// process, kill -9 included, so a resume never finds a dead run's lock. A file system
+// that cannot lock (some network mounts) leaves the journal unheld, as on Windows,
+// rather than refusing every run.
 func lockJournal(f *os.File) error {
-	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
 		return errJournalInUse
 	}
-	return err
+	return nil
 }
