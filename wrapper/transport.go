@@ -136,7 +136,7 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 		size = min(resp.ContentLength, 64<<10)
 	}
 	var buf bytes.Buffer
-	buf.Grow(int(size) + bytes.MinRead) // ReadFrom wants MinRead bytes free to read on
+	buf.Grow(int(size) + bytes.MinRead)                                                 // ReadFrom wants MinRead bytes free to read on
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, min(d.maxBody, math.MaxInt64-1)+1)) // +1 tells "over" from "at"
 	body := buf.Bytes()
 	if err != nil {
