@@ -45,7 +45,7 @@ fuzz:
 	@for f in $(FUZZ_TARGETS); do echo "== $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./wrapper || exit 1; done
 
 BENCHCOUNT ?= 10
-BENCHDIR = .bench
+BENCHDIR = $(CURDIR)/.bench
 
 ## bench: per-call cost of the wrapper and the generated client against plain net/http
 ## (the floor), printed by benchstat against the floor; then the wrapper against the
@@ -56,7 +56,7 @@ bench:
 	@mkdir -p $(BENCHDIR)
 	$(GO) test -c -o $(BENCHDIR)/wrapper.test ./wrapper
 	@rm -f bench.out; for i in $$(seq $(BENCHCOUNT)); do echo "round $$i of $(BENCHCOUNT)" >&2; \
-		(cd wrapper && ../$(BENCHDIR)/wrapper.test -test.run='^$$' -test.bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' \
+		(cd wrapper && $(BENCHDIR)/wrapper.test -test.run='^$$' -test.bench='UpdateLink|DeleteLink|DecodeLink|NoDeadline' \
 			-test.benchmem -test.count=1 -test.cpu=1,2) >> bench.out || exit 1; done
 	$(GO) tool benchstat -col /impl bench.out
 	@echo; echo "wrapper vs floor (targets: time <= 1.25x, allocs <= floor + 25; n.s.: no significant difference)"

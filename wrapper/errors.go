@@ -142,7 +142,7 @@ func (e *Error) Error() string {
 	}
 	if msg := e.Message; msg != "" {
 		if len(e.ValidationErrors) > 0 {
-			msg = strings.TrimRight(msg, ".") // ": " and the list follow, not "Request validation failed.:"
+			msg = strings.TrimSuffix(msg, ".") // ": " and the list follow, not "Request validation failed.:"
 		}
 		b.WriteString(": ")
 		b.WriteString(msg)

@@ -158,7 +158,7 @@ func ExampleClient_BaseURL() {
 
 // Log the client as any other dependency: it prints its base URL, never its credentials.
 func ExampleClient_String() {
-	token := "mk_live_4f8a2c9e1b7d" // in production, from your secret store
+	token := "example-access-token" // in production, from your secret store
 	c, err := wrapper.New(token)
 	if err != nil {
 		log.Fatal(err)

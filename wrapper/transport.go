@@ -130,14 +130,16 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 	// Room up front for the announced length, or for a link (a few KiB) when the answer
 	// is chunked: one allocation rather than four or five growing ones, which keeps
 	// UpdateLink within the floor + 25 allocations of `make bench`. Bounded: the length is
-	// only what the server says.
+	// only what the server says, and never more than the cap allows.
 	size := int64(4 << 10)
 	if resp.ContentLength >= 0 {
 		size = min(resp.ContentLength, 64<<10)
 	}
+	size = min(size, d.maxBody)
 	var buf bytes.Buffer
-	buf.Grow(int(size) + bytes.MinRead)                                                 // ReadFrom wants MinRead bytes free to read on
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, min(d.maxBody, math.MaxInt64-1)+1)) // +1 tells "over" from "at"
+	buf.Grow(int(size) + bytes.MinRead) // ReadFrom wants MinRead bytes free to read on
+	// One byte over the cap tells "over" from "at".
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, min(d.maxBody, math.MaxInt64-1)+1))
 	body := buf.Bytes()
 	if err != nil {
 		return nil, nil, used, timedOut(ctx, err, cs)
