@@ -14,6 +14,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -66,6 +68,53 @@ func TestBulkSharedPauseIsCapped(t *testing.T) {
 			t.Errorf("next request %v after the 429, want the shared pause of %v", gap, maxWait)
 		}
 	})
+}
+
+// A 429 that comes while a worker waits for the rate or the Limiter pauses that worker
+// too: it sends nothing until the pause is over, although it was granted a turn during it.
+func TestBulkPauseStartedDuringRateWait(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rate    float64
+		limiter bool // a Limiter granting 10 per second
+	}{
+		{name: "the run's rate", rate: 10},
+		{name: "the Limiter", rate: 1000, limiter: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srv, c, ids := bulkEnv(t, 4, nil)
+				// The first id's 429 comes at 50 ms, while the second waits for its turn at
+				// 100 ms (10 per second); the Retry-After pauses the run until 1.05 s.
+				srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Latency: 50 * time.Millisecond, Header: withRetryAfter("1"), Body: rateLimitBody})
+				opts := wrapper.BulkOptions{Concurrency: 2, Rate: tc.rate, CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(0)}}
+				if tc.limiter {
+					lim := rate.NewLimiter(10, 1)
+					opts.Limiter = limiterFunc(func(ctx context.Context, _ string) error { return lim.Wait(ctx) })
+				}
+				start := time.Now()
+				sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
+				if err != nil || sum.Done != 3 || sum.Failed != 1 || sum.RateLimited != 1 {
+					t.Fatalf("summary %+v, err %v; want 3 done, 1 failed (the 429)", sum, err)
+				}
+				const pauseEnd = 1050 * time.Millisecond
+				first := time.Duration(math.MaxInt64)
+				for _, r := range srv.Requests() {
+					if r.Status == http.StatusTooManyRequests {
+						continue
+					}
+					d := r.Time.Sub(start)
+					if d < pauseEnd {
+						t.Errorf("%s sent %v after the start, during the shared pause (until %v)", r.LinkID, d, pauseEnd)
+					}
+					first = min(first, d)
+				}
+				if first != pauseEnd {
+					t.Errorf("first request after the 429 sent at %v, want %v: when the pause ends", first, pauseEnd)
+				}
+			})
+		})
+	}
 }
 
 // Every 429 counts and pauses the others, also when the call does not retry it.
