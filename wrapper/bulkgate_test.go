@@ -170,10 +170,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 		name   string
 		opts   wrapper.BulkOptions
 		ctx    func() (context.Context, context.CancelFunc)
+		stopAt time.Duration // BulkOptions.Stop is closed then, if set
 		fault  *moneykittest.Fault
 		sent   int    // ids sent
 		reason string // in each not-attempted Err
-		errIs  error
+		errIs  error  // nil: the reason alone
 		// took is how long the run takes: a wait that would outlast a deadline fails at once.
 		took time.Duration
 	}{
@@ -197,6 +198,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 			},
 			fault: &moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("2"), Body: rateLimitBody},
 			sent:  1, reason: "run's context ended", errIs: context.Canceled, took: 300 * time.Millisecond},
+		{name: "the run is stopped during the shared pause", opts: wrapper.BulkOptions{Concurrency: 1, Rate: 1000,
+			CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(0)}},
+			stopAt: 300 * time.Millisecond,
+			fault:  &moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("2"), Body: rateLimitBody},
+			sent:   1, reason: "BulkOptions.Stop was closed", took: 300 * time.Millisecond},
 		{name: "the Limiter fails", opts: wrapper.BulkOptions{Concurrency: 2, Rate: 1000, Limiter: failAfter(2, errStore)},
 			sent: 2, reason: "Limiter could not grant a request", errIs: errStore, took: 7 * time.Millisecond}, // the 8 ids' turns at 1000/s
 	} {
@@ -211,6 +217,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 					ctx, cancel = tc.ctx()
 				}
 				defer cancel()
+				if tc.stopAt > 0 {
+					stop := make(chan struct{})
+					time.AfterFunc(tc.stopAt, func() { close(stop) })
+					tc.opts.Stop = stop
+				}
 				var res results
 				tc.opts.OnResult = res.add
 				start := time.Now()
@@ -228,8 +239,10 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 				if len(received) != tc.sent {
 					t.Errorf("%d ids sent, want %d", len(received), tc.sent)
 				}
-				// A run whose context ended stops reading ids: those it read are reported.
-				if sum.Failed+sum.Cancelled+sum.Done != tc.sent || sum.NotAttempted == 0 || (ctx.Err() == nil && sum.NotAttempted != len(ids)-tc.sent) {
+				// A run whose context ended or that was stopped stops reading ids: those it
+				// read are reported.
+				ended := ctx.Err() != nil || tc.stopAt > 0
+				if sum.Failed+sum.Cancelled+sum.Done != tc.sent || sum.NotAttempted == 0 || (!ended && sum.NotAttempted != len(ids)-tc.sent) {
 					t.Errorf("summary %+v, want %d sent, the others not attempted", sum, tc.sent)
 				}
 				for _, r := range res.get() {
@@ -239,7 +252,7 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 					if received[r.LinkID] {
 						t.Errorf("%s: not attempted, but it was sent", r.LinkID)
 					}
-					if r.Err == nil || !strings.Contains(r.Err.Error(), tc.reason) || !errors.Is(r.Err, tc.errIs) {
+					if r.Err == nil || !strings.Contains(r.Err.Error(), tc.reason) || (tc.errIs != nil && !errors.Is(r.Err, tc.errIs)) {
 						t.Errorf("%s: Err = %v, want it to say %q and match %v", r.LinkID, r.Err, tc.reason, tc.errIs)
 					}
 				}
