@@ -23,7 +23,10 @@ func ExampleWithToken() {
 	}
 	defer srv.Close()
 
-	c, _ := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
+	c, err := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID))
 	// Output: <nil>
 }
@@ -34,8 +37,14 @@ func ExampleFake_Token() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
 	ctx := context.Background()
-	good, _ := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
-	guessed, _ := wrapper.New("mk_test_guessed", wrapper.WithBaseURL(srv.URL))
+	good, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	guessed, err := wrapper.New("mk_test_guessed", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	fmt.Println(good.DeleteLink(ctx, moneykittest.SeedLinkID))
 	fmt.Println(guessed.DeleteLink(ctx, moneykittest.SeedLinkID))
@@ -55,7 +64,10 @@ func ExampleFake_AddToken() {
 	srv.AddToken("mk_test_bob", time.Now().Add(-time.Minute)) // expired a minute ago
 
 	for _, token := range []string{"mk_test_alice", "mk_test_bob"} {
-		c, _ := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
+		c, err := wrapper.New(token, wrapper.WithBaseURL(srv.URL))
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID))
 	}
 	// Output:
@@ -85,10 +97,16 @@ func ExampleWithClientCredentials() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	good, _ := wrapper.NewClientCredentials("my-client-id", "my-client-secret", wrapper.WithBaseURL(srv.URL))
+	good, err := wrapper.NewClientCredentials("my-client-id", "my-client-secret", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(good.DeleteLink(ctx, moneykittest.SeedLinkID))
-	wrong, _ := wrapper.NewClientCredentials("my-client-id", "not-the-secret", wrapper.WithBaseURL(srv.URL))
-	err := wrong.DeleteLink(ctx, moneykittest.SeedLinkID)
+	wrong, err := wrapper.NewClientCredentials("my-client-id", "not-the-secret", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err) // only options are checked here: the secret is tried at the first call
+	}
+	err = wrong.DeleteLink(ctx, moneykittest.SeedLinkID)
 	fmt.Println(errors.Is(err, wrapper.ErrTokenSource))
 	fmt.Println(err)
 	// Output:
@@ -102,9 +120,12 @@ func ExampleWithClientCredentials() {
 func ExampleFake_ClientID() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
-	c, _ := wrapper.NewWithClientHeaders(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	c, err := wrapper.NewWithClientHeaders(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
 	h := srv.Requests()[0].Header
 	fmt.Println(err, h.Get("X-Client-Id") == srv.ClientID(), h.Get("X-Client-Secret"))
 	// Output: <nil> true [REDACTED]
@@ -115,15 +136,23 @@ func ExampleFake_ClientID() {
 func ExampleFake_ClientSecret() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
-	c, _ := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	if err := c.DeleteLink(context.Background(), moneykittest.SeedLinkID); err != nil {
+		log.Fatal(err)
+	}
 	token := srv.Requests()[0]
-	form, _ := url.ParseQuery(string(token.Body))
-	fmt.Println(err, token.Method, token.Path, token.Status)
+	form, err := url.ParseQuery(string(token.Body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token.Method, token.Path, token.Status)
 	fmt.Println(form.Get("grant_type"), form.Get("client_secret"))
 	// Output:
-	// <nil> POST /auth/token 201
+	// POST /auth/token 201
 	// client_credentials [REDACTED]
 }
 
@@ -131,17 +160,24 @@ func ExampleFake_ClientSecret() {
 func ExampleFake_TokensIssued() {
 	srv, _ := fakeAPI()
 	defer srv.Close()
-	c, _ := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 
+	errs := make([]error, 5)
 	var wg sync.WaitGroup
-	for range 5 {
+	for i := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://example.com/hook")
+			errs[i] = rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://example.com/hook")
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("tokens:", srv.TokensIssued(), "requests:", len(srv.Requests()))
 	// Output: tokens: 1 requests: 6
 }
@@ -153,7 +189,10 @@ func ExampleWithTokenTTL() {
 	clk := newClock()
 	srv, _ := fakeAPI(moneykittest.WithTokenTTL(time.Minute), moneykittest.WithClock(clk.Now))
 	defer srv.Close()
-	c, _ := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), srv.ClientSecret(), wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	fmt.Println(rotateWebhook(ctx, c, moneykittest.SeedLinkID, "https://example.com/a"))

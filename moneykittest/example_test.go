@@ -41,7 +41,10 @@ func fakeAPI(opts ...moneykittest.Option) (*moneykittest.Server, *wrapper.Client
 // addLink adds a copy of the seeded link under another id, with opts: what
 // ExampleFake_AddLink shows, for the examples that need a link of their own.
 func addLink(srv *moneykittest.Server, id string, opts ...moneykittest.LinkOption) {
-	link, _ := srv.Link(moneykittest.SeedLinkID)
+	link, ok := srv.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the fake has no seeded link")
+	}
 	link.LinkID = id
 	if err := srv.AddLink(link, opts...); err != nil {
 		log.Fatal(err)
@@ -58,8 +61,14 @@ func Example() {
 	fmt.Println("error:", err)
 
 	// Check what the code did: the link's state in the fake, and the request it sent.
-	link, _ := srv.Link(moneykittest.SeedLinkID)
-	hook, _ := link.Webhook.Get()
+	link, ok := srv.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the link is gone")
+	}
+	hook, err := link.Webhook.Get() // an error if the webhook is null or absent
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("webhook:", hook)
 	req := srv.Requests()[0]
 	fmt.Println(req.Method, req.Path, string(req.Body))
@@ -146,7 +155,10 @@ func ExampleServer_Client() {
 		log.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(resp.StatusCode, string(body))
 	// Output:
 	// 422 {"documentation_url":"https://docs.moneykit.com/reference/errors","error_code":"api_error.request.validation_failed","error_message":"Request validation failed.","validation_errors":[{"location":["body","webhook"],"message":"string doesn't match the format \"uri\" (must not contain spaces or control characters)","type":"value_error.uri"}]}
@@ -166,7 +178,10 @@ func ExampleOption() {
 			fmt.Println(err)
 			continue
 		}
-		c, _ := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+		c, err := wrapper.New(srv.Token(), wrapper.WithBaseURL(srv.URL))
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Println(c.DeleteLink(context.Background(), moneykittest.SeedLinkID), srv.Requests()[0].Status)
 		srv.Close()
 	}

@@ -91,7 +91,7 @@ func ExampleFaultKind() {
 		srv.InjectFault(moneykittest.Fault{Kind: k.kind, Times: -1})
 		err := rotateWebhook(context.Background(), c, moneykittest.SeedLinkID, "https://example.com/hook")
 		srv.ClearFaults()
-		fmt.Printf("%s: %v\n", k.name, strings.ReplaceAll(err.Error(), srv.URL, "$URL"))
+		fmt.Printf("%s: %v\n", k.name, strings.ReplaceAll(fmt.Sprint(err), srv.URL, "$URL")) // "<nil>" if it succeeded
 	}
 	// Output:
 	// FaultHTML502: moneykit: PATCH /links/mk_eqkWN34UEoa2NxyALG8pcV: 502 Bad Gateway (after 3 attempts): body: "<html> <head><title>502 Bad Gateway</title></head> <body> <center><h1>502 Bad Gateway</h1></center> <hr><center>nginx</center> </body> </html>"

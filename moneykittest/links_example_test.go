@@ -16,7 +16,10 @@ import (
 func ExampleFake_AddLink() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
+	link, ok := srv.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the fake has no seeded link")
+	}
 	link.LinkID, link.InstitutionName = "mk_customer42", "Test Bank"
 	if err := srv.AddLink(link); err != nil {
 		log.Fatal(err)
@@ -39,11 +42,14 @@ func ExampleFake_Link() {
 		Webhook: wrapper.RemoveWebhook(), LinkTags: wrapper.ClearLinkTags(),
 	})
 	link, ok := srv.Link(moneykittest.SeedLinkID)
-	fmt.Println(err, ok, link.Webhook.IsNull(), *link.LinkTags)
+	if !ok {
+		log.Fatal("the link is gone")
+	}
+	fmt.Println(err, link.Webhook.IsNull(), *link.LinkTags)
 	_, ok = srv.Link("mk_unknown")
 	fmt.Println(ok)
 	// Output:
-	// <nil> true true []
+	// <nil> true []
 	// false
 }
 

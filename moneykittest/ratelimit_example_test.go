@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
@@ -91,7 +92,9 @@ func ExampleWithRetryAfterHTTPDate() {
 	ctx := context.Background()
 	tags := wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("audited")}
 
-	_, _ = c.UpdateLink(ctx, moneykittest.SeedLinkID, tags)
+	if _, err := c.UpdateLink(ctx, moneykittest.SeedLinkID, tags); err != nil { // uses the link's one PATCH a minute
+		log.Fatal(err)
+	}
 	_, err := c.UpdateLink(ctx, moneykittest.SeedLinkID, tags, wrapper.WithMaxRetryWait(time.Second))
 	var e *wrapper.Error
 	if errors.As(err, &e) {

@@ -2,6 +2,7 @@ package moneykittest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 
@@ -33,9 +34,15 @@ func ExampleFake_Requests() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	_, _ = c.UpdateLink(ctx, moneykittest.SeedLinkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("churned")})
-	_ = c.DeleteLink(ctx, moneykittest.SeedLinkID)
-	_ = c.DeleteLink(ctx, moneykittest.SeedLinkID)
+	if _, err := c.UpdateLink(ctx, moneykittest.SeedLinkID, wrapper.UpdateParams{LinkTags: wrapper.SetLinkTags("churned")}); err != nil {
+		log.Fatal(err)
+	}
+	if err := c.DeleteLink(ctx, moneykittest.SeedLinkID); err != nil {
+		log.Fatal(err)
+	}
+	if err := c.DeleteLink(ctx, moneykittest.SeedLinkID); !errors.Is(err, wrapper.ErrLinkDeleted) { // the fake answers 410
+		log.Fatal(err)
+	}
 	for _, r := range srv.Requests() {
 		fmt.Printf("%s %d %s %q\n", r.Method, r.Status, r.Header.Get("MoneyKit-Version"), r.Body)
 	}
@@ -56,7 +63,9 @@ func ExampleFake_ResetRequests() {
 	}
 	srv.ResetRequests()
 
-	_ = rotateWebhook(ctx, c, moneykittest.SeedLinkID, "https://new.example.com/hook")
+	if err := rotateWebhook(ctx, c, moneykittest.SeedLinkID, "https://new.example.com/hook"); err != nil {
+		log.Fatal(err)
+	}
 	reqs := srv.Requests()
 	fmt.Println(len(reqs), string(reqs[0].Body))
 	// Output: 1 {"webhook":"https://new.example.com/hook"}

@@ -47,7 +47,10 @@ func ExampleFake() {
 	rec := httptest.NewRecorder()
 	f.ServeHTTP(rec, req)
 
-	link, _ := f.Link(moneykittest.SeedLinkID)
+	link, ok := f.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the link is gone")
+	}
 	fmt.Println(rec.Code, *link.LinkTags)
 	// Output: 200 [vip]
 }

@@ -20,17 +20,25 @@ func ExampleWithViolationHandler() {
 		fmt.Println("violation:", first)
 	}))
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
+	link, ok := srv.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the fake has no seeded link")
+	}
 	link.State = "frozen" // not a state the spec lists
 	if err := srv.AddLink(link); err != nil {
 		log.Fatal(err)
 	}
 
 	_, err := c.UpdateLink(context.Background(), link.LinkID, wrapper.UpdateParams{}, wrapper.WithMaxRetries(0))
-	fmt.Println(strings.Contains(err.Error(), "500 api_error.internal"))
+	var e *wrapper.Error
+	if errors.As(err, &e) {
+		fmt.Println(e.StatusCode, e.Code)
+	} else {
+		fmt.Println("not an answer from the API:", err)
+	}
 	// Output:
 	// violation: spec: PATCH /links/{id}: 200 response breaks openapi.yaml: response body doesn't match schema #/components/schemas/Link: Error at "/state": value is not one of the allowed values ["connecting","awaiting_token_exchange","connected","deleted","error"]
-	// true
+	// 500 api_error.internal
 }
 
 // At the end of a test, check that the fake kept to the spec: every answer that did not
@@ -38,7 +46,10 @@ func ExampleWithViolationHandler() {
 func ExampleFake_Violations() {
 	srv, c := fakeAPI()
 	defer srv.Close()
-	link, _ := srv.Link(moneykittest.SeedLinkID)
+	link, ok := srv.Link(moneykittest.SeedLinkID)
+	if !ok {
+		log.Fatal("the fake has no seeded link")
+	}
 	link.AvailableProducts = nil // sent as null, which the spec does not allow
 	if err := srv.AddLink(link); err != nil {
 		log.Fatal(err)
@@ -53,6 +64,9 @@ func ExampleFake_Violations() {
 		fmt.Println(e.StatusCode, e.Attempts)
 	}
 	violations := srv.Violations()
+	if len(violations) == 0 {
+		log.Fatal("no violation recorded")
+	}
 	first, _, _ := strings.Cut(violations[0].Error(), "\n")
 	fmt.Println(len(violations), first)
 	// Output:

@@ -177,7 +177,7 @@ func ExampleBulkResult() {
 			if r.Err != nil {
 				why = r.Err.Error()
 			}
-			_ = report.Write([]string{r.LinkID, r.Status.String(), institution, why})
+			_ = report.Write([]string{r.LinkID, r.Status.String(), institution, why}) // an error is kept: report.Error below
 		},
 	})
 	report.Flush()

@@ -14,6 +14,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 	"github.com/halyard-labs/moneykit-go/wrapper"
 )
@@ -66,6 +68,53 @@ func TestBulkSharedPauseIsCapped(t *testing.T) {
 			t.Errorf("next request %v after the 429, want the shared pause of %v", gap, maxWait)
 		}
 	})
+}
+
+// A 429 that comes while a worker waits for the rate or the Limiter pauses that worker
+// too: it sends nothing until the pause is over, although it was granted a turn during it.
+func TestBulkPauseStartedDuringRateWait(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rate    float64
+		limiter bool // a Limiter granting 10 per second
+	}{
+		{name: "the run's rate", rate: 10},
+		{name: "the Limiter", rate: 1000, limiter: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srv, c, ids := bulkEnv(t, 4, nil)
+				// The first id's 429 comes at 50 ms, while the second waits for its turn at
+				// 100 ms (10 per second); the Retry-After pauses the run until 1.05 s.
+				srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Latency: 50 * time.Millisecond, Header: withRetryAfter("1"), Body: rateLimitBody})
+				opts := wrapper.BulkOptions{Concurrency: 2, Rate: tc.rate, CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(0)}}
+				if tc.limiter {
+					lim := rate.NewLimiter(10, 1)
+					opts.Limiter = limiterFunc(func(ctx context.Context, _ string) error { return lim.Wait(ctx) })
+				}
+				start := time.Now()
+				sum, err := c.DeleteLinks(context.Background(), wrapper.IDsFromSlice(ids), opts)
+				if err != nil || sum.Done != 3 || sum.Failed != 1 || sum.RateLimited != 1 {
+					t.Fatalf("summary %+v, err %v; want 3 done, 1 failed (the 429)", sum, err)
+				}
+				const pauseEnd = 1050 * time.Millisecond
+				first := time.Duration(math.MaxInt64)
+				for _, r := range srv.Requests() {
+					if r.Status == http.StatusTooManyRequests {
+						continue
+					}
+					d := r.Time.Sub(start)
+					if d < pauseEnd {
+						t.Errorf("%s sent %v after the start, during the shared pause (until %v)", r.LinkID, d, pauseEnd)
+					}
+					first = min(first, d)
+				}
+				if first != pauseEnd {
+					t.Errorf("first request after the 429 sent at %v, want %v: when the pause ends", first, pauseEnd)
+				}
+			})
+		})
+	}
 }
 
 // Every 429 counts and pauses the others, also when the call does not retry it.
@@ -121,10 +170,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 		name   string
 		opts   wrapper.BulkOptions
 		ctx    func() (context.Context, context.CancelFunc)
+		stopAt time.Duration // BulkOptions.Stop is closed then, if set
 		fault  *moneykittest.Fault
 		sent   int    // ids sent
 		reason string // in each not-attempted Err
-		errIs  error
+		errIs  error  // nil: the reason alone
 		// took is how long the run takes: a wait that would outlast a deadline fails at once.
 		took time.Duration
 	}{
@@ -148,6 +198,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 			},
 			fault: &moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("2"), Body: rateLimitBody},
 			sent:  1, reason: "run's context ended", errIs: context.Canceled, took: 300 * time.Millisecond},
+		{name: "the run is stopped during the shared pause", opts: wrapper.BulkOptions{Concurrency: 1, Rate: 1000,
+			CallOptions: []wrapper.CallOption{wrapper.WithMaxRetries(0)}},
+			stopAt: 300 * time.Millisecond,
+			fault:  &moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 429, Header: withRetryAfter("2"), Body: rateLimitBody},
+			sent:   1, reason: "BulkOptions.Stop was closed", took: 300 * time.Millisecond},
 		{name: "the Limiter fails", opts: wrapper.BulkOptions{Concurrency: 2, Rate: 1000, Limiter: failAfter(2, errStore)},
 			sent: 2, reason: "Limiter could not grant a request", errIs: errStore, took: 7 * time.Millisecond}, // the 8 ids' turns at 1000/s
 	} {
@@ -162,6 +217,11 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 					ctx, cancel = tc.ctx()
 				}
 				defer cancel()
+				if tc.stopAt > 0 {
+					stop := make(chan struct{})
+					time.AfterFunc(tc.stopAt, func() { close(stop) })
+					tc.opts.Stop = stop
+				}
 				var res results
 				tc.opts.OnResult = res.add
 				start := time.Now()
@@ -179,8 +239,10 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 				if len(received) != tc.sent {
 					t.Errorf("%d ids sent, want %d", len(received), tc.sent)
 				}
-				// A run whose context ended stops reading ids: those it read are reported.
-				if sum.Failed+sum.Cancelled+sum.Done != tc.sent || sum.NotAttempted == 0 || (ctx.Err() == nil && sum.NotAttempted != len(ids)-tc.sent) {
+				// A run whose context ended or that was stopped stops reading ids: those it
+				// read are reported.
+				ended := ctx.Err() != nil || tc.stopAt > 0
+				if sum.Failed+sum.Cancelled+sum.Done != tc.sent || sum.NotAttempted == 0 || (!ended && sum.NotAttempted != len(ids)-tc.sent) {
 					t.Errorf("summary %+v, want %d sent, the others not attempted", sum, tc.sent)
 				}
 				for _, r := range res.get() {
@@ -190,7 +252,7 @@ func TestBulkNotSentIsNotAttempted(t *testing.T) {
 					if received[r.LinkID] {
 						t.Errorf("%s: not attempted, but it was sent", r.LinkID)
 					}
-					if r.Err == nil || !strings.Contains(r.Err.Error(), tc.reason) || !errors.Is(r.Err, tc.errIs) {
+					if r.Err == nil || !strings.Contains(r.Err.Error(), tc.reason) || (tc.errIs != nil && !errors.Is(r.Err, tc.errIs)) {
 						t.Errorf("%s: Err = %v, want it to say %q and match %v", r.LinkID, r.Err, tc.reason, tc.errIs)
 					}
 				}

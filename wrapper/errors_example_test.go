@@ -19,12 +19,11 @@ func ExampleError() {
 	_, err := c.UpdateLink(context.Background(), moneykittest.BadStateLinkID, wrapper.UpdateParams{
 		LinkTags: wrapper.SetLinkTags("retry"),
 	})
+	var e *wrapper.Error
 	switch {
 	case errors.Is(err, wrapper.ErrNotFound), errors.Is(err, wrapper.ErrLinkDeleted):
 		fmt.Println("the link is gone")
-	case errors.Is(err, wrapper.ErrBadState):
-		var e *wrapper.Error
-		errors.As(err, &e)
+	case errors.Is(err, wrapper.ErrBadState) && errors.As(err, &e):
 		fmt.Println("cannot change it now:", e.StatusCode, e.LinkErrorCode)
 	case err != nil:
 		fmt.Println("failed:", err)

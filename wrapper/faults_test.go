@@ -189,7 +189,8 @@ func withRetryAfter(v string) http.Header {
 	return h
 }
 
-// A wait is cut short by the context; a first-attempt 410 stays an error.
+// A wait is cut short by the context; a first-attempt 410 stays an error; retries wait
+// a backoff when the server gives no Retry-After.
 func TestRetryEdges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := newPipeFake(t)
@@ -226,6 +227,33 @@ func TestRetryEdges(t *testing.T) {
 		srv.ClearFaults()
 		if !errors.As(err, &e) || e.Attempts != 5 || len(srv.Requests()) != 5 {
 			t.Errorf("WithMaxRetries(4) per call: %v, %d requests", err, len(srv.Requests()))
+		}
+
+		// Without Retry-After, retry n waits a random time ("full jitter") in
+		// (0, min(base·2^n, max)]: base 10ms doubles to the max of 50ms, or is capped at once.
+		for _, bo := range []struct{ base, max time.Duration }{{10 * time.Millisecond, 50 * time.Millisecond}, {4 * time.Millisecond, 5 * time.Millisecond}} {
+			const retries = 5
+			srv.ResetRequests()
+			srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultStatus, Status: 503, Times: -1})
+			err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID, wrapper.WithMaxRetries(retries), wrapper.WithRetryBackoff(bo.base, bo.max))
+			srv.ClearFaults()
+			reqs := srv.Requests()
+			if !errors.As(err, &e) || e.StatusCode != 503 || len(reqs) != retries+1 {
+				t.Fatalf("backoff %v, %v: %v, %d requests; want the 503 after %d", bo.base, bo.max, err, len(reqs), retries+1)
+			}
+			var sum, ceilings time.Duration
+			jittered := false
+			for n := range retries {
+				gap, ceiling := reqs[n+1].Time.Sub(reqs[n].Time), min(bo.base<<n, bo.max)
+				if gap <= 0 || gap > ceiling {
+					t.Errorf("backoff %v, %v: retry %d waited %v, want within (0, %v]", bo.base, bo.max, n, gap, ceiling)
+				}
+				jittered = jittered || gap < ceiling
+				sum, ceilings = sum+gap, ceilings+ceiling
+			}
+			if sum <= 0 || sum > ceilings || !jittered {
+				t.Errorf("backoff %v, %v: waited %v in all, want within (0, %v] and not every wait its ceiling", bo.base, bo.max, sum, ceilings)
+			}
 		}
 	})
 }

@@ -194,12 +194,16 @@ func ExampleWithMaxRetries() {
 	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: 3})
 	err := c.DeleteLink(ctx, moneykittest.SeedLinkID) // the default: 2 retries
 	var e *wrapper.Error
-	fmt.Println(errors.As(err, &e), e.StatusCode, e.Attempts)
+	if errors.As(err, &e) {
+		fmt.Println(e.StatusCode, "after", e.Attempts, "attempts")
+	} else {
+		fmt.Println("not an answer from the API:", err)
+	}
 
 	srv.InjectFault(moneykittest.Fault{Kind: moneykittest.FaultHTML502, Times: 3})
 	fmt.Println(c.DeleteLink(ctx, moneykittest.SeedLinkID, wrapper.WithMaxRetries(5)))
 	// Output:
-	// true 502 3
+	// 502 after 3 attempts
 	// <nil>
 }
 

@@ -76,7 +76,10 @@ func ExampleClearLinkTags() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	link, _ := srv.Link("mk_4NwQa7ZrTb1XyEhK8sJdLc")
+	link, ok := srv.Link("mk_4NwQa7ZrTb1XyEhK8sJdLc")
+	if !ok {
+		log.Fatal("the fake has no link mk_4NwQa7ZrTb1XyEhK8sJdLc")
+	}
 	fmt.Println(sum.Done, lastBody(srv), *link.LinkTags)
 	// Output: 2 {"link_tags":[]} []
 }
@@ -102,7 +105,10 @@ func ExampleUpdateParams() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hook, _ := link.Webhook.Get()
+	hook, err := link.Webhook.Get() // the link keeps its webhook
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(lastBody(srv))
 	fmt.Println(hook, *link.LinkTags)
 	// Output:

@@ -257,6 +257,54 @@ func TestTokenFetchShared(t *testing.T) {
 	})
 }
 
+// A shared fetch is bounded by the attempt timeout of the call that started it, also
+// while a caller with a longer one waits for it and no caller has a deadline: a token
+// endpoint that never answers fails them all then, and the retry starts a new fetch.
+func TestTokenFetchBoundedByItsStarter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, release := hangingTokenAPI(t)
+		defer close(release)
+		c := s.client(t)
+		const timeout = 100 * time.Millisecond
+		start := time.Now()
+		var starterErr error
+		var starterTook time.Duration
+		starter := make(chan struct{})
+		go func() {
+			defer close(starter)
+			starterErr = c.DeleteLink(context.Background(), linkID, wrapper.WithAttemptTimeout(timeout), wrapper.WithMaxRetries(1))
+			starterTook = time.Since(start)
+		}()
+		synctest.Wait()
+		if s.tokenHits.Load() != 1 {
+			t.Fatal("the first call did not start the token request")
+		}
+		took, err := returnsBy(t, 3*time.Second, func() error {
+			return c.DeleteLink(context.Background(), "mk_2", wrapper.WithAttemptTimeout(time.Second), wrapper.WithMaxRetries(0))
+		})
+		if took != timeout || !errors.Is(err, wrapper.ErrTokenSource) || !errors.Is(err, context.DeadlineExceeded) ||
+			!strings.Contains(fmt.Sprint(err), "no answer within the attempt timeout") {
+			t.Errorf("the caller that joined the fetch: %v after %v; want ErrTokenSource and context.DeadlineExceeded after %v, the starter's attempt timeout", err, took, timeout)
+		}
+		// The starter's retry (after a backoff of at most 1 ms) starts a fetch of its own,
+		// bounded by its attempt timeout too.
+		<-starter
+		if took := starterTook; took <= 2*timeout || took > 2*timeout+time.Millisecond || !errors.Is(starterErr, wrapper.ErrTokenSource) {
+			t.Errorf("the starter: %v after %v; want ErrTokenSource after its two attempts of %v and a backoff", starterErr, took, timeout)
+		}
+		if got := s.tokenHits.Load(); got != 2 {
+			t.Errorf("token requests = %d, want 2: the retry starts a new fetch", got)
+		}
+		synctest.Wait() // for the token requests' end, which takes no time
+		if len(s.cancelled) != 2 {
+			t.Errorf("%d token requests cancelled, want both", len(s.cancelled))
+		}
+		if s.linkHits.Load() != 0 {
+			t.Error("a links request was sent without a token")
+		}
+	})
+}
+
 // A caller that gives up alone cancels the fetch; the next caller starts a new one rather
 // than joining the cancelled one.
 func TestTokenFetchAbandoned(t *testing.T) {
