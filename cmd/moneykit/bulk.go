@@ -26,8 +26,10 @@ off together on a 429. With --journal FILE, each finished id is appended (and sy
 FILE, and a re-run with the same journal skips the ids already done: resume after Ctrl-C,
 kill -9 or a crash. Requests in flight when a run dies are sent again on resume (PATCH sets
 absolute values; a link already deleted counts as done). A journal records the operation,
-its values and the API (base URL, or the fake): a run with others is refused (exit 2). The first Ctrl-C or SIGTERM stops taking
-ids, lets the requests in flight finish and exits 130 or 143; a second exits at once.
+its values and the API (base URL, or the fake): a run with others is refused (exit 2), and
+so is a run on a journal another run holds (one run at a time). The first Ctrl-C or SIGTERM
+stops taking ids, lets the requests in flight finish and exits 130 or 143; a second exits
+at once.
 --timeout bounds each id's call.
 
 Flags:
@@ -115,6 +117,9 @@ func runBulk(ctx context.Context, args []string, getenv func(string) string, std
 			return o.printer(stdout, stderr).fail(f)
 		}
 		defer j.close()
+		if j.unheld != nil {
+			fmt.Fprintf(stderr, "moneykit bulk: journal: %v: keep to one run on it at a time yourself\n", j.unheld)
+		}
 		if j.torn > 0 {
 			fmt.Fprintf(stderr, "moneykit bulk: journal: cut off line %d, cut short when a run died mid-write\n", j.torn)
 		}

@@ -111,19 +111,24 @@ type journalRefused struct{ msg string }
 
 func (e *journalRefused) Error() string { return e.msg }
 
-// errJournalInUse is lockJournal's error for a journal another run holds: two runs on
-// one journal would send the same ids twice and interleave their records.
-var errJournalInUse = errors.New("journal in use")
+// lockJournal's errors. errJournalInUse: another run holds the journal (two runs on one
+// journal would send the same ids twice and interleave their records). errJournalUnheld:
+// this system or file system cannot lock it; the run goes on and says so.
+var (
+	errJournalInUse  = errors.New("journal in use")
+	errJournalUnheld = errors.New("cannot be locked for this run")
+)
 
 // journal is an open journal: the ids it lists as done, and the file to append to.
 type journal struct {
-	path string
-	f    *os.File
-	mu   sync.Mutex
-	seed maphash.Seed
-	done map[uint64]struct{} // 8 bytes an id: memory stays small as ids grow
-	err  error               // the first write error: nothing is written after it
-	torn int                 // the number of the torn last line cut off on open; 0 if none
+	path   string
+	f      *os.File
+	mu     sync.Mutex
+	seed   maphash.Seed
+	done   map[uint64]struct{} // 8 bytes an id: memory stays small as ids grow
+	err    error               // the first write error: nothing is written after it
+	torn   int                 // the number of the torn last line cut off on open; 0 if none
+	unheld error               // why the journal is not held for this run (lockJournal); nil if it is
 }
 
 // openJournal opens the journal at path for the run h, creating it if need be, and holds
@@ -142,14 +147,13 @@ func openJournal(path string, h journalHeader) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockJournal(f); err != nil {
-		f.Close()
-		if errors.Is(err, errJournalInUse) {
-			return nil, refuse("is in use by another run: one run at a time on a journal (wait for it to end, or stop it)")
-		}
-		return nil, err
-	}
 	j := &journal{path: path, f: f, seed: maphash.MakeSeed(), done: map[uint64]struct{}{}}
+	if err := lockJournal(f); errors.Is(err, errJournalInUse) {
+		f.Close()
+		return nil, refuse("is in use by another run: one run at a time on a journal (wait for it to end, or stop it)")
+	} else if err != nil {
+		j.unheld = err
+	}
 	if err := j.load(h, refuse); err != nil {
 		f.Close()
 		return nil, err

@@ -1,9 +1,12 @@
-//go:build !unix
+//go:build !unix || solaris || aix
 
 package main
 
 import "os"
 
-// lockJournal does nothing where flock is not available: two runs on one journal are
-// the user's to avoid there (the README says so).
-func lockJournal(*os.File) error { return nil }
+// journalLocks says whether this system holds a journal for its run: not here (no flock
+// in package syscall).
+const journalLocks = false
+
+// lockJournal cannot hold the journal here: the run goes on unheld, and says so.
+func lockJournal(*os.File) error { return errJournalUnheld }
