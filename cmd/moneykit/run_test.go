@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/halyard-labs/moneykit-go/moneykittest"
 )
@@ -184,5 +185,15 @@ func TestCLINetworkError(t *testing.T) {
 	r := runCLI(t, env, "delete", "mk_1")
 	if r.code != exitNetwork || !strings.Contains(r.stderr, "network error") {
 		t.Errorf("exit %d %q", r.code, r.stderr)
+	}
+}
+
+// waitFor polls cond until it holds, or fails the test after 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

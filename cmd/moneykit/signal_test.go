@@ -75,16 +75,6 @@ func (c *child) exited(d time.Duration) bool {
 	}
 }
 
-// waitFor polls cond until it holds, or fails the test after 20 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // SIGINT and SIGTERM stop a bulk run the same way: no new ids are taken, the requests in
 // flight finish and are journaled, the summary is printed, and the exit code names the
 // signal. A run again with the journal finishes the job.
