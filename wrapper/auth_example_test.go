@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -114,4 +118,97 @@ func ExampleNewWithClientHeaders() {
 	// false <nil>
 	// true moneykit: DELETE /links/mk_eqkWN34UEoa2NxyALG8pcV: 401 api_error.auth.unauthorized: Invalid or missing credentials.
 	// tokens issued: 0
+}
+
+// A wrong client secret is refused by the token endpoint, not by the links API: the error
+// is a *TokenError that says what the endpoint answered, and never an *Error.
+func ExampleTokenError() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	var te *wrapper.TokenError
+	if !errors.As(err, &te) {
+		log.Fatalf("not a token error: %v", err)
+	}
+	var apiErr *wrapper.Error
+	fmt.Println(te.StatusCode, te.Code, errors.As(err, &apiErr))
+	fmt.Println("the link is untouched:", len(srv.Requests()) == 1)
+	// Output:
+	// 401 api_error.auth.unauthorized false
+	// the link is untouched: true
+}
+
+// Error's text names the token, never the secret: safe to log.
+func ExampleTokenError_Error() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL), wrapper.WithMaxRetries(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	fmt.Println(strings.Contains(err.Error(), "getting an access token: "), strings.Contains(err.Error(), "not-the-secret"))
+	// Output: true false
+}
+
+// Every token failure matches ErrTokenSource, whatever its cause: one check for "we could
+// not authenticate" in a handler.
+func ExampleTokenError_Is() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	fmt.Println(errors.Is(err, wrapper.ErrTokenSource))
+	// Output: true
+}
+
+// A call whose deadline ends while it waits for a token says both: it could not get a
+// token, and why (the context's error, through Unwrap).
+func ExampleTokenError_Unwrap() {
+	// A token endpoint that never answers (until the request is given up: with its body
+	// read, the server sees the client go).
+	endpoint := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer endpoint.Close()
+
+	c, err := wrapper.NewClientCredentials("id", "secret", wrapper.WithBaseURL(endpoint.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err = c.DeleteLink(ctx, moneykittest.SeedLinkID)
+	var te *wrapper.TokenError
+	fmt.Println(errors.As(err, &te) && errors.Is(te.Unwrap(), context.DeadlineExceeded))
+	// Output: true
+}
+
+// Temporary tells a failure worth a later try (the endpoint was down or busy) from one
+// that needs a person (the credentials are wrong).
+func ExampleTokenError_Temporary() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	var te *wrapper.TokenError
+	if errors.As(err, &te) {
+		fmt.Println("try again later:", te.Temporary())
+	}
+	// Output: try again later: false
 }

@@ -17,7 +17,7 @@ func retryable(resp *http.Response, err error) bool {
 		if errors.Is(err, ErrResponseTooLarge) {
 			return false // the same again would fail the same way
 		}
-		if te := (*tokenError)(nil); errors.As(err, &te) {
+		if te := (*TokenError)(nil); errors.As(err, &te) {
 			return te.temporary // see ErrTokenSource
 		}
 		return true // a connection error

@@ -53,6 +53,11 @@ func noSecret(t *testing.T, err error, forms []string) {
 			texts["Err"] = e.Err.Error()
 		}
 	}
+	var te *wrapper.TokenError
+	if errors.As(err, &te) {
+		texts["%#v of *TokenError"] = fmt.Sprintf("%#v", *te)
+		texts["TokenError fields"] = strings.Join([]string{string(te.Code), te.Message, te.DocumentationURL, te.Body}, " ")
+	}
 	for where, text := range texts {
 		for _, f := range forms {
 			if strings.Contains(text, f) {
@@ -200,6 +205,12 @@ func TestTokenEndpointEchoesAreRedacted(t *testing.T) {
 			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, url.Values{"error": {"invalid_client"}, "error_description": {"got " + ccSecret}}.Encode())
+		}},
+		{"a MoneyKit error body", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"error_code": "api_error.auth.unauthorized", "error_message": "secret " + ccSecret + " is wrong",
+				"documentation_url": "https://x.example/?s=" + url.QueryEscape(ccSecret)})
 		}},
 		{"raw and Basic in a 500", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)

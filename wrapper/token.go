@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -120,7 +121,7 @@ func (t *tokenSource) token(ctx context.Context, timeout time.Duration) (string,
 			what = "the token source"
 		}
 		// Temporary: when only the attempt's time ran out, the next attempt may do better.
-		return "", &tokenError{msg: "gave up waiting for " + what, cause: ctx.Err(), temporary: true}
+		return "", &TokenError{msg: "gave up waiting for " + what, cause: ctx.Err(), temporary: true}
 	}
 }
 
@@ -177,11 +178,12 @@ func (t *tokenSource) safeFetch(ctx context.Context) (tok *oauth2.Token, err err
 	return t.fetch(ctx)
 }
 
-// check turns a fetch's outcome into a usable token or a tokenError. The fetch's error
+// check turns a fetch's outcome into a usable token or a TokenError. The fetch's error
 // is not kept: its text may quote the server, so only a redacted excerpt of it is.
 func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) (string, error) {
 	if err != nil {
-		te := &tokenError{msg: excerpt([]byte(err.Error()), t.redactor()), temporary: temporaryTokenError(err)}
+		te := &TokenError{msg: excerpt([]byte(err.Error()), t.redactor()), temporary: temporaryTokenError(err)}
+		te.refusal(err, t.redactor())
 		if fctx.Err() != nil && errors.Is(err, fctx.Err()) {
 			// The fetch's own time ran out (its waiters are still there).
 			te.msg, te.cause, te.temporary = "no answer within the attempt timeout", fctx.Err(), true
@@ -189,7 +191,7 @@ func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) 
 		return "", te
 	}
 	if tok == nil || tok.AccessToken == "" || !validHeaderValue(tok.AccessToken) || strings.ContainsAny(tok.AccessToken, " \t") {
-		return "", &tokenError{msg: "the token source returned an empty or malformed token"}
+		return "", &TokenError{msg: "the token source returned an empty or malformed token"}
 	}
 	return tok.AccessToken, nil
 }
@@ -225,28 +227,65 @@ func (t *tokenSource) redactor() *redactor {
 // as the retry options say, only when the token endpoint answered a status a links call
 // would retry (408, 409, 429, 500, 502, 503, 504; as an *oauth2.RetrieveError from a
 // token source too), could not be reached, or did not answer within the attempt timeout.
+// The error is a *TokenError, which says what the token endpoint answered.
 var ErrTokenSource = errors.New("moneykit: getting an access token")
 
-// tokenError is a token that could not be had. Its text is redacted; it wraps only a
-// context's error, never the source's error, whose text may quote the secret.
-type tokenError struct {
+// TokenError is the error for an access token that could not be had: it matches
+// ErrTokenSource, and the links request was not sent. When the token endpoint answered a
+// refusal, StatusCode is its status, and Code, Message and DocumentationURL what its
+// MoneyKit error body said (Body, an excerpt of it, when it was not one): an invalid
+// client secret reads 401 here. They are zero when no refusal came: the endpoint could
+// not be reached or did not answer in time, its answer was not a usable token, or the
+// error came from a TokenSource of yours. Text and fields are redacted of the client
+// secret and tokens, even when the endpoint repeats them. It is not an *Error, which is
+// the links API's answer.
+type TokenError struct {
+	StatusCode       int
+	Code             Code
+	Message          string
+	DocumentationURL string
+	Body             string
+
 	msg       string
 	cause     error
 	temporary bool
 }
 
-func (e *tokenError) Error() string {
+func (e *TokenError) Error() string {
 	if e.cause != nil {
 		return "getting an access token: " + e.msg + ": " + e.cause.Error()
 	}
 	return "getting an access token: " + e.msg
 }
 
-func (e *tokenError) Is(target error) bool { return target == ErrTokenSource }
-func (e *tokenError) Unwrap() error        { return e.cause }
+// Is makes every TokenError match ErrTokenSource.
+func (e *TokenError) Is(target error) bool { return target == ErrTokenSource }
+
+// Unwrap returns the context's error when the wait for a token ended with it, else nil:
+// the token source's own error is not kept, as its text may quote the server.
+func (e *TokenError) Unwrap() error { return e.cause }
 
 // Temporary reports whether asking again may give a token: see ErrTokenSource.
-func (e *tokenError) Temporary() bool { return e.temporary }
+func (e *TokenError) Temporary() bool { return e.temporary }
+
+// refusal fills in what the token endpoint answered, if err holds its answer.
+func (e *TokenError) refusal(err error, red *redactor) {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return
+	}
+	e.StatusCode = re.Response.StatusCode
+	var b errorBody
+	if json.Unmarshal(re.Body, &b) == nil && b.ErrorCode != "" {
+		e.Code = Code(red.redact(b.ErrorCode))
+		e.Message = red.redact(b.ErrorMessage)
+		if b.DocumentationURL != nil {
+			e.DocumentationURL = red.redact(*b.DocumentationURL)
+		}
+		return
+	}
+	e.Body = excerpt(re.Body, red)
+}
 
 // temporaryTokenError is the retry rule for a token source's error: the token endpoint
 // answered a status the links calls would retry, or could not be reached (http.Client.Do's

@@ -348,12 +348,15 @@ func TestTokenFailures(t *testing.T) {
 		token http.HandlerFunc
 		hits  int32 // token requests with WithMaxRetries(2)
 		opts  []wrapper.Option
+		// want: the refusal as TokenError tells it (zero: no refusal came)
+		want wrapper.TokenError
 	}{
-		{name: "500", token: jsonAnswer(500, `{"error":"server_error"}`), hits: 3},
+		{name: "500", token: jsonAnswer(500, `{"error":"server_error"}`), hits: 3, want: wrapper.TokenError{StatusCode: 500, Body: `{"error":"server_error"}`}},
 		{name: "503 HTML", token: func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "<html>down</html>", http.StatusServiceUnavailable)
-		}, hits: 3},
-		{name: "429", token: jsonAnswer(429, `{}`), hits: 3},
+		}, hits: 3, want: wrapper.TokenError{StatusCode: 503, Body: "<html>down</html>"}},
+		{name: "429", token: jsonAnswer(429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Rate limit exceeded"}`), hits: 3,
+			want: wrapper.TokenError{StatusCode: 429, Code: "api_error.rate_limit_exceeded", Message: "Rate limit exceeded"}},
 		{name: "no answer within the attempt timeout", token: func(w http.ResponseWriter, r *http.Request) {
 			select { // until the client gives up (bounded, for a client that never does)
 			case <-r.Context().Done():
@@ -361,8 +364,11 @@ func TestTokenFailures(t *testing.T) {
 			}
 		},
 			hits: 3, opts: []wrapper.Option{wrapper.WithAttemptTimeout(50 * time.Millisecond)}},
-		{name: "401 bad credentials", token: jsonAnswer(401, `{"error":"invalid_client"}`), hits: 1},
-		{name: "400", token: jsonAnswer(400, `{"error_code":"api_error.auth.unauthorized","error_message":"Unsupported grant type."}`), hits: 1},
+		{name: "401 bad credentials", token: jsonAnswer(401, `{"error_code":"api_error.auth.unauthorized","error_message":"Invalid client credentials.","documentation_url":"https://docs.moneykit.com/auth"}`), hits: 1,
+			want: wrapper.TokenError{StatusCode: 401, Code: "api_error.auth.unauthorized", Message: "Invalid client credentials.", DocumentationURL: "https://docs.moneykit.com/auth"}},
+		{name: "401 OAuth body", token: jsonAnswer(401, `{"error":"invalid_client"}`), hits: 1, want: wrapper.TokenError{StatusCode: 401, Body: `{"error":"invalid_client"}`}},
+		{name: "400", token: jsonAnswer(400, `{"error_code":"api_error.auth.unauthorized","error_message":"Unsupported grant type."}`), hits: 1,
+			want: wrapper.TokenError{StatusCode: 400, Code: "api_error.auth.unauthorized", Message: "Unsupported grant type."}},
 		{name: "empty token", token: jsonAnswer(201, `{"access_token":"","token_type":"bearer","expires_in":3600}`), hits: 1},
 		{name: "token with a space", token: jsonAnswer(201, `{"access_token":"a b","token_type":"bearer","expires_in":3600}`), hits: 1},
 		{name: "token with a newline", token: jsonAnswer(201, `{"access_token":"a\nX-Evil: 1","token_type":"bearer","expires_in":3600}`), hits: 1},
@@ -381,6 +387,14 @@ func TestTokenFailures(t *testing.T) {
 				var apiErr *wrapper.Error
 				if errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &apiErr) || strings.Contains(err.Error(), "connection") {
 					t.Errorf("err = %v (%T); a token failure reported as a connection or API error", err, err)
+				}
+				var te *wrapper.TokenError
+				if !errors.As(err, &te) {
+					t.Fatalf("err = %v (%T); want a *TokenError", err, err)
+				}
+				got := wrapper.TokenError{StatusCode: te.StatusCode, Code: te.Code, Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body}
+				if got != tc.want {
+					t.Errorf("TokenError fields %+v, want %+v", got, tc.want)
 				}
 				if got := s.tokenHits.Load(); got != tc.hits {
 					t.Errorf("token requests = %d, want %d", got, tc.hits)
