@@ -27,7 +27,7 @@ func (o *opts) client(getenv func(string) string, stdout, stderr io.Writer) (*wr
 
 // printer prints for this command: JSON with --json, and token refusals as API errors.
 func (o *opts) printer(stdout, stderr io.Writer) *printer {
-	return &printer{stdout: stdout, stderr: stderr, json: o.json, tokens: o.tokens, red: o.red}
+	return &printer{stdout: stdout, stderr: stderr, json: o.json, clientCreds: o.clientCreds, red: o.red}
 }
 
 // connect is client without the printing. Credentials come from, in this order of
@@ -107,8 +107,7 @@ func (o *opts) connect(getenv func(string) string, stderr io.Writer) (*wrapper.C
 	if id != "" {
 		red.add(secret)
 		red.addBasic(id, secret)
-		o.tokens = &tokenWatch{base: rt, red: red}
-		rt = o.tokens
+		o.clientCreds = true
 	} else {
 		red.add(token)
 	}

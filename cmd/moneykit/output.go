@@ -18,9 +18,8 @@ import (
 type printer struct {
 	stdout, stderr io.Writer
 	json           bool
-	// tokens, when the client uses client credentials, knows the token endpoint's last
-	// refusal: the wrapper's token error keeps only its text.
-	tokens *tokenWatch
+	// clientCreds: the client fetches its own tokens (client credentials).
+	clientCreds bool
 	// red removes the credentials from all that is printed, results as well as errors: a
 	// server may repeat them anywhere. nil before there are credentials.
 	red *redactor
@@ -107,7 +106,7 @@ func (p *printer) classify(cmd string, err error) *failure {
 	switch {
 	case errors.As(err, &apiErr):
 		f := apiFailure(apiErr, false)
-		if p.tokens != nil && errors.Is(apiErr, wrapper.ErrAccessTokenExpired) {
+		if p.clientCreds && errors.Is(apiErr, wrapper.ErrAccessTokenExpired) {
 			f.hint = "The API called a freshly fetched token expired (moneykit fetched a new one and tried again): run the command again; if it persists, ask MoneyKit."
 		}
 		return f
@@ -120,8 +119,10 @@ func (p *printer) classify(cmd string, err error) *failure {
 		return &failure{kind: kindNetwork, prefix: "moneykit", msg: "timed out: " + trimPrefixes(err.Error()),
 			hint: "Give more time with --timeout, or check the network. Running the command again is safe."}
 	case errors.Is(err, wrapper.ErrTokenSource):
-		if refusal := p.tokens.refusal(); refusal != nil {
-			return apiFailure(refusal, true)
+		if te := (*wrapper.TokenError)(nil); errors.As(err, &te) && te.StatusCode != 0 {
+			// The token endpoint's answer, printed as the API's (exit 1, its status and code).
+			return apiFailure(&wrapper.Error{Method: http.MethodPost, StatusCode: te.StatusCode, Code: te.Code,
+				Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body}, true)
 		}
 	}
 	return &failure{kind: kindNetwork, prefix: "moneykit", msg: "network error: " + trimPrefixes(err.Error()),

@@ -186,7 +186,7 @@ type opts struct {
 	clientSecretFile string
 	baseURL          string
 	timeout          time.Duration
-	tokens           *tokenWatch       // set by connect when it uses client credentials
+	clientCreds      bool              // set by connect when it uses client credentials
 	red              *redactor         // set by connect: the credentials, to keep out of all output
 	target           string            // set by connect: the client's base URL, or targetFake
 	transport        http.RoundTripper // under the client's own layers (nil: http.DefaultTransport); spec-check's capture

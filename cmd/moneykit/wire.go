@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/halyard-labs/moneykit-go/internal/secrets"
-	"github.com/halyard-labs/moneykit-go/wrapper"
 )
 
 // redactor replaces secrets with [REDACTED], in every form internal/secrets lists (raw,
@@ -212,55 +211,6 @@ func (l *wireLogger) print(prefix string, b []byte) {
 		fmt.Fprintf(l.w, "%s%s\n", prefix, strings.TrimRight(line, "\r"))
 	}
 	fmt.Fprintln(l.w)
-}
-
-// tokenWatch remembers the token endpoint's last refusal, so that a failed token fetch is
-// reported as the API's answer (exit 1, with its status and error code) rather than as a
-// network error: the wrapper's token error keeps only a scrubbed text.
-type tokenWatch struct {
-	base http.RoundTripper
-	red  *redactor
-	mu   sync.Mutex
-	last *wrapper.Error
-}
-
-func (t *tokenWatch) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if !strings.HasSuffix(req.URL.Path, "/auth/token") {
-		return resp, err
-	}
-	var refusal *wrapper.Error
-	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-		refusal = &wrapper.Error{Method: http.MethodPost, StatusCode: resp.StatusCode}
-		var b struct {
-			Code    string `json:"error_code"`
-			Message string `json:"error_message"`
-			Docs    string `json:"documentation_url"`
-		}
-		if json.Unmarshal(body, &b) == nil && b.Code != "" {
-			refusal.Code = wrapper.Code(t.red.redactString(b.Code))
-			refusal.Message = t.red.redactString(b.Message)
-			refusal.DocumentationURL = t.red.redactString(b.Docs)
-		} else {
-			refusal.Body = oneLine(t.red.redactString(string(body)), 200)
-		}
-	}
-	t.mu.Lock()
-	t.last = refusal
-	t.mu.Unlock()
-	return resp, err
-}
-
-// refusal is the token endpoint's last answer if it was a refusal, else nil.
-func (t *tokenWatch) refusal() *wrapper.Error {
-	if t == nil {
-		return nil
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.last
 }
 
 // oneLine makes s printable on one line of at most n bytes.
