@@ -113,6 +113,10 @@ func (t *tokenSource) token(ctx context.Context, timeout time.Duration) (string,
 
 	select {
 	case <-f.done:
+		if te := (*TokenError)(nil); errors.As(f.err, &te) {
+			c := *te // each caller its own: the fields are theirs to change
+			return "", &c
+		}
 		return f.tok, f.err
 	case <-ctx.Done():
 		t.leave(f)
@@ -183,7 +187,9 @@ func (t *tokenSource) safeFetch(ctx context.Context) (tok *oauth2.Token, err err
 func (t *tokenSource) check(fctx context.Context, tok *oauth2.Token, err error) (string, error) {
 	if err != nil {
 		te := &TokenError{msg: excerpt([]byte(err.Error()), t.redactor()), temporary: temporaryTokenError(err)}
-		te.refusal(err, t.redactor())
+		if t.cancellable { // the MoneyKit token endpoint, not a source of yours
+			te.refusal(err, t.redactor())
+		}
 		if fctx.Err() != nil && errors.Is(err, fctx.Err()) {
 			// The fetch's own time ran out (its waiters are still there).
 			te.msg, te.cause, te.temporary = "no answer within the attempt timeout", fctx.Err(), true
@@ -233,10 +239,11 @@ var ErrTokenSource = errors.New("moneykit: getting an access token")
 // TokenError is the error for an access token that could not be had: it matches
 // ErrTokenSource, and the links request was not sent. When the token endpoint answered a
 // refusal, StatusCode is its status, and Code, Message and DocumentationURL what its
-// MoneyKit error body said (Body, an excerpt of it, when it was not one): an invalid
-// client secret reads 401 here. They are zero when no refusal came: the endpoint could
-// not be reached or did not answer in time, its answer was not a usable token, or the
-// error came from a TokenSource of yours. Text and fields are redacted of the client
+// MoneyKit error body said (Body, an excerpt of it, when it was not one) and RetryAfter
+// its wait: an invalid client secret reads 401 here. They are zero when no refusal came:
+// the endpoint could not be reached or did not answer in time, its answer was not a
+// usable token, or the error came from a TokenSource of yours (NewFromTokenSource: its
+// text is then the source's, which this client cannot redact of secrets it never saw). Text and fields are redacted of the client
 // secret and tokens, even when the endpoint repeats them. It is not an *Error, which is
 // the links API's answer.
 type TokenError struct {
@@ -245,6 +252,9 @@ type TokenError struct {
 	Message          string
 	DocumentationURL string
 	Body             string
+	// RetryAfter is the endpoint's Retry-After with a 429 or 503, which the retries
+	// honour as they do the links API's.
+	RetryAfter time.Duration
 
 	msg       string
 	cause     error
@@ -268,13 +278,16 @@ func (e *TokenError) Unwrap() error { return e.cause }
 // Temporary reports whether asking again may give a token: see ErrTokenSource.
 func (e *TokenError) Temporary() bool { return e.temporary }
 
-// refusal fills in what the token endpoint answered, if err holds its answer.
+// refusal fills in what the token endpoint answered, if err holds its refusal.
 func (e *TokenError) refusal(err error, red *redactor) {
 	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.Response == nil {
-		return
+	if !errors.As(err, &re) || re.Response == nil || (re.Response.StatusCode >= 200 && re.Response.StatusCode < 300) {
+		return // no refusal: no answer, or a 2xx that was not a token
 	}
 	e.StatusCode = re.Response.StatusCode
+	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable {
+		e.RetryAfter = parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
+	}
 	var b errorBody
 	if json.Unmarshal(re.Body, &b) == nil && b.ErrorCode != "" {
 		e.Code = Code(red.redact(b.ErrorCode))

@@ -350,6 +350,7 @@ func TestTokenFailures(t *testing.T) {
 		opts  []wrapper.Option
 		// want: the refusal as TokenError tells it (zero: no refusal came)
 		want wrapper.TokenError
+		took time.Duration // if set: the call's time (retries wait out a Retry-After)
 	}{
 		{name: "500", token: jsonAnswer(500, `{"error":"server_error"}`), hits: 3, want: wrapper.TokenError{StatusCode: 500, Body: `{"error":"server_error"}`}},
 		{name: "503 HTML", token: func(w http.ResponseWriter, _ *http.Request) {
@@ -357,6 +358,15 @@ func TestTokenFailures(t *testing.T) {
 		}, hits: 3, want: wrapper.TokenError{StatusCode: 503, Body: "<html>down</html>"}},
 		{name: "429", token: jsonAnswer(429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Rate limit exceeded"}`), hits: 3,
 			want: wrapper.TokenError{StatusCode: 429, Code: "api_error.rate_limit_exceeded", Message: "Rate limit exceeded"}},
+		{name: "429 with Retry-After", token: func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "2")
+			jsonAnswer(429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Rate limit exceeded"}`)(w, nil)
+		}, hits: 3, took: 4 * time.Second, // two retries, each after the 2 s asked for
+			want: wrapper.TokenError{StatusCode: 429, Code: "api_error.rate_limit_exceeded", Message: "Rate limit exceeded", RetryAfter: 2 * time.Second}},
+		{name: "429 with a Retry-After over WithMaxRetryWait", token: func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "3600")
+			jsonAnswer(429, `{}`)(w, nil)
+		}, hits: 1, want: wrapper.TokenError{StatusCode: 429, Body: "{}", RetryAfter: time.Hour}},
 		{name: "no answer within the attempt timeout", token: func(w http.ResponseWriter, r *http.Request) {
 			select { // until the client gives up (bounded, for a client that never does)
 			case <-r.Context().Done():
@@ -372,13 +382,17 @@ func TestTokenFailures(t *testing.T) {
 		{name: "empty token", token: jsonAnswer(201, `{"access_token":"","token_type":"bearer","expires_in":3600}`), hits: 1},
 		{name: "token with a space", token: jsonAnswer(201, `{"access_token":"a b","token_type":"bearer","expires_in":3600}`), hits: 1},
 		{name: "token with a newline", token: jsonAnswer(201, `{"access_token":"a\nX-Evil: 1","token_type":"bearer","expires_in":3600}`), hits: 1},
+		{name: "200 that is not a token", token: jsonAnswer(200, `{"error":"invalid_client"}`), hits: 1}, // no refusal: fields zero
 		{name: "not JSON", token: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201); w.Write([]byte("<html>")) }, hits: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := newTokenAPI(t, tc.token)
 				c := s.client(t, append([]wrapper.Option{wrapper.WithMaxRetries(2)}, tc.opts...)...)
-				_, err := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
+				took, err := returnsBy(t, 5*time.Second, func() error { return c.DeleteLink(context.Background(), linkID) })
+				if tc.took != 0 && took != tc.took {
+					t.Errorf("took %v, want %v", took, tc.took)
+				}
 				if !errors.Is(err, wrapper.ErrTokenSource) {
 					t.Fatalf("err = %v; want ErrTokenSource", err)
 				}
@@ -392,7 +406,7 @@ func TestTokenFailures(t *testing.T) {
 				if !errors.As(err, &te) {
 					t.Fatalf("err = %v (%T); want a *TokenError", err, err)
 				}
-				got := wrapper.TokenError{StatusCode: te.StatusCode, Code: te.Code, Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body}
+				got := wrapper.TokenError{StatusCode: te.StatusCode, Code: te.Code, Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body, RetryAfter: te.RetryAfter}
 				if got != tc.want {
 					t.Errorf("TokenError fields %+v, want %+v", got, tc.want)
 				}
@@ -449,4 +463,56 @@ func TestTokenSourcePanics(t *testing.T) {
 	if !errors.Is(err, wrapper.ErrTokenSource) || !strings.Contains(err.Error(), "source bug") {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// Callers that shared one failed fetch each get their own *TokenError: its fields are
+// exported, and one caller changing its error must not change another's.
+func TestTokenErrorIsEachCallersOwn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newTokenAPI(t, func(w http.ResponseWriter, _ *http.Request) {
+			time.Sleep(10 * time.Millisecond) // both callers join the one fetch
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error_code":"api_error.auth.unauthorized","error_message":"Invalid client credentials."}`))
+		})
+		c := s.client(t)
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() { errs[i] = c.DeleteLink(context.Background(), linkID) })
+		}
+		wg.Wait()
+		var a, b *wrapper.TokenError
+		if !errors.As(errs[0], &a) || !errors.As(errs[1], &b) || s.tokenHits.Load() != 1 {
+			t.Fatalf("errs %v, %v; %d token requests; want two TokenErrors from one", errs[0], errs[1], s.tokenHits.Load())
+		}
+		a.Message = "changed by the first caller"
+		if a == b || b.Message != "Invalid client credentials." {
+			t.Errorf("the callers share one error: the second reads %q", b.Message)
+		}
+	})
+}
+
+// A TokenSource of the user's own is not the MoneyKit token endpoint: its refusal is not
+// reported as the endpoint's answer (and this client cannot redact secrets it never saw).
+func TestTokenErrorFromYourTokenSource(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newTokenAPI(t, nil)
+		src := tokenFunc(func() (*oauth2.Token, error) {
+			return nil, &oauth2.RetrieveError{Response: &http.Response{StatusCode: 401, Header: http.Header{}},
+				Body: []byte(`{"error_code":"api_error.auth.unauthorized","error_message":"bad secret s3cr3t"}`)}
+		})
+		c, err := wrapper.NewFromTokenSource(src, wrapper.WithBaseURL(s.URL), wrapper.WithHTTPClient(&http.Client{Transport: s.tr}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.DeleteLink(context.Background(), linkID)
+		var te *wrapper.TokenError
+		if !errors.As(err, &te) {
+			t.Fatalf("err = %v; want a *TokenError", err)
+		}
+		if te.StatusCode != 0 || te.Code != "" || te.Message != "" {
+			t.Errorf("a source's refusal reported as the endpoint's: %d %q %q", te.StatusCode, te.Code, te.Message)
+		}
+	})
 }

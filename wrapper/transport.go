@@ -78,14 +78,12 @@ func (d *doer) send(ctx context.Context, req *http.Request, cs *callState) (*htt
 			return final(resp, body, err, cs)
 		}
 		wait := backoff(&cs.cfg, retries)
-		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-			if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
-				deadline, has := ctx.Deadline()
-				if ra > cs.cfg.maxRetryWait || (has && time.Until(deadline) < ra) {
-					return final(resp, body, nil, cs) // the wait is too long: report it, do not sleep
-				}
-				wait = ra
+		if ra := retryAfter(resp, err); ra > 0 {
+			deadline, has := ctx.Deadline()
+			if ra > cs.cfg.maxRetryWait || (has && time.Until(deadline) < ra) {
+				return final(resp, body, err, cs) // the wait is too long: report it, do not sleep
 			}
+			wait = ra
 		}
 		cs.maybeReached = cs.maybeReached || mayHaveReachedServer(resp, err)
 		if !rewind(req) {
@@ -148,6 +146,18 @@ func (d *doer) attempt(ctx context.Context, req *http.Request, cs *callState) (*
 		return nil, nil, used, &bodyTooLargeError{limit: d.maxBody, status: resp.StatusCode}
 	}
 	return resp, body, used, nil
+}
+
+// retryAfter is the wait an answer asks for: a 429's or 503's Retry-After, from the links
+// API or the token endpoint (TokenError.RetryAfter); 0 if none.
+func retryAfter(resp *http.Response, err error) time.Duration {
+	if te := (*TokenError)(nil); errors.As(err, &te) {
+		return te.RetryAfter
+	}
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return 0
 }
 
 // timedOut says so when err is the attempt's own timeout, not the call's.

@@ -122,7 +122,7 @@ func (p *printer) classify(cmd string, err error) *failure {
 		if te := (*wrapper.TokenError)(nil); errors.As(err, &te) && te.StatusCode != 0 {
 			// The token endpoint's answer, printed as the API's (exit 1, its status and code).
 			return apiFailure(&wrapper.Error{Method: http.MethodPost, StatusCode: te.StatusCode, Code: te.Code,
-				Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body}, true)
+				Message: te.Message, DocumentationURL: te.DocumentationURL, Body: te.Body, RetryAfter: te.RetryAfter}, true)
 		}
 	}
 	return &failure{kind: kindNetwork, prefix: "moneykit", msg: "network error: " + trimPrefixes(err.Error()),
