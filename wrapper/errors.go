@@ -53,7 +53,8 @@ var (
 	// error body. See Error.RetryAfter.
 	ErrRateLimited error = &codeError{CodeRateLimitExceeded}
 	// ErrUnauthorized: 401 api_error.auth.unauthorized, or any 401 without a MoneyKit
-	// error body. Missing or bad credentials.
+	// error body, from the links API. Missing or bad credentials. The token endpoint's
+	// refusal of a client id and secret is a *TokenError (ErrTokenSource) instead.
 	ErrUnauthorized error = &codeError{CodeUnauthorized}
 	// ErrUnauthorizedLinkAccess: 401 link_error.unauthorized_access. The credentials may
 	// not access this link.
