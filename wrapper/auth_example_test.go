@@ -120,17 +120,22 @@ func ExampleNewWithClientHeaders() {
 	// tokens issued: 0
 }
 
-// A wrong client secret is refused by the token endpoint, not by the links API: the error
-// is a *TokenError that says what the endpoint answered, and never an *Error.
-func ExampleTokenError() {
+// deleteWithWrongSecret starts the fake and deletes a link with a client whose secret is
+// wrong: the token endpoint refuses it. Close the server when done.
+func deleteWithWrongSecret() (*moneykittest.Server, error) {
 	srv := exampleServer()
-	defer srv.Close()
-
 	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	return srv, c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+}
+
+// A wrong client secret is refused by the token endpoint, not by the links API: the error
+// is a *TokenError that says what the endpoint answered, and never an *Error.
+func ExampleTokenError() {
+	srv, err := deleteWithWrongSecret()
+	defer srv.Close()
 	var te *wrapper.TokenError
 	if !errors.As(err, &te) {
 		log.Fatalf("not a token error: %v", err)
@@ -145,14 +150,8 @@ func ExampleTokenError() {
 
 // Error's text names the token, never the secret: safe to log.
 func ExampleTokenError_Error() {
-	srv := exampleServer()
+	srv, err := deleteWithWrongSecret()
 	defer srv.Close()
-
-	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL), wrapper.WithMaxRetries(0))
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
 	fmt.Println(strings.Contains(err.Error(), "getting an access token: "), strings.Contains(err.Error(), "not-the-secret"))
 	// Output: true false
 }
@@ -160,14 +159,8 @@ func ExampleTokenError_Error() {
 // Every token failure matches ErrTokenSource, whatever its cause: one check for "we could
 // not authenticate" in a handler.
 func ExampleTokenError_Is() {
-	srv := exampleServer()
+	srv, err := deleteWithWrongSecret()
 	defer srv.Close()
-
-	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
 	fmt.Println(errors.Is(err, wrapper.ErrTokenSource))
 	// Output: true
 }
@@ -198,14 +191,8 @@ func ExampleTokenError_Unwrap() {
 // Temporary tells a failure worth a later try (the endpoint was down or busy) from one
 // that needs a person (the credentials are wrong).
 func ExampleTokenError_Temporary() {
-	srv := exampleServer()
+	srv, err := deleteWithWrongSecret()
 	defer srv.Close()
-
-	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
 	var te *wrapper.TokenError
 	if errors.As(err, &te) {
 		fmt.Println("try again later:", te.Temporary())
