@@ -120,22 +120,22 @@ func ExampleNewWithClientHeaders() {
 	// tokens issued: 0
 }
 
-// deleteWithWrongSecret starts the fake and deletes a link with a client whose secret is
-// wrong: the token endpoint refuses it. Close the server when done.
-func deleteWithWrongSecret() (*moneykittest.Server, error) {
-	srv := exampleServer()
+// deleteWithWrongSecret deletes a link on srv with a client whose secret is wrong: the
+// token endpoint refuses it.
+func deleteWithWrongSecret(srv *moneykittest.Server) error {
 	c, err := wrapper.NewClientCredentials(srv.ClientID(), "not-the-secret", wrapper.WithBaseURL(srv.URL))
 	if err != nil {
 		log.Fatal(err)
 	}
-	return srv, c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
+	return c.DeleteLink(context.Background(), moneykittest.SeedLinkID)
 }
 
 // A wrong client secret is refused by the token endpoint, not by the links API: the error
 // is a *TokenError that says what the endpoint answered, and never an *Error.
 func ExampleTokenError() {
-	srv, err := deleteWithWrongSecret()
+	srv := exampleServer()
 	defer srv.Close()
+	err := deleteWithWrongSecret(srv)
 	var te *wrapper.TokenError
 	if !errors.As(err, &te) {
 		log.Fatalf("not a token error: %v", err)
@@ -150,8 +150,9 @@ func ExampleTokenError() {
 
 // Error's text names the token, never the secret: safe to log.
 func ExampleTokenError_Error() {
-	srv, err := deleteWithWrongSecret()
+	srv := exampleServer()
 	defer srv.Close()
+	err := deleteWithWrongSecret(srv)
 	fmt.Println(strings.Contains(err.Error(), "getting an access token: "), strings.Contains(err.Error(), "not-the-secret"))
 	// Output: true false
 }
@@ -159,8 +160,9 @@ func ExampleTokenError_Error() {
 // Every token failure matches ErrTokenSource, whatever its cause: one check for "we could
 // not authenticate" in a handler.
 func ExampleTokenError_Is() {
-	srv, err := deleteWithWrongSecret()
+	srv := exampleServer()
 	defer srv.Close()
+	err := deleteWithWrongSecret(srv)
 	fmt.Println(errors.Is(err, wrapper.ErrTokenSource))
 	// Output: true
 }
@@ -191,8 +193,9 @@ func ExampleTokenError_Unwrap() {
 // Temporary tells a failure worth a later try (the endpoint was down or busy) from one
 // that needs a person (the credentials are wrong).
 func ExampleTokenError_Temporary() {
-	srv, err := deleteWithWrongSecret()
+	srv := exampleServer()
 	defer srv.Close()
+	err := deleteWithWrongSecret(srv)
 	var te *wrapper.TokenError
 	if errors.As(err, &te) {
 		fmt.Println("try again later:", te.Temporary())
